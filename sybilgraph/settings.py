@@ -96,6 +96,11 @@ class Settings:
         ("ip", "prompt_fingerprint"),
         "Signal types from which time-bucketed synchrony tokens are derived.",
     )
+    sync_token_budget: int = _field(
+        20_000_000,
+        "Most (event, synchrony grid) pairs turned into synchrony tokens; beyond it tokens are "
+        "sampled consistently by hash, so every account keeps the same tokens.",
+    )
     signup_burst_minutes: int = _field(
         10,
         "Width of the sign-up burst window over accounts.created_at.",
@@ -112,7 +117,7 @@ class Settings:
         2, "A value seen on fewer accounts links nothing and is dropped."
     )
     max_value_share: float = _field(
-        0.01,
+        0.05,
         "Values used by more than this share of all accounts carry no linking weight "
         "(they stay in the evidence tables).",
     )
@@ -141,6 +146,11 @@ class Settings:
     resolution: float = _field(
         0.05,
         "CPM resolution of the sub-group (second-level) Leiden partition.",
+    )
+    merge_weight: float = _field(
+        1.0,
+        "Sub-groups are merged into one operation-level cluster when the pair weight between "
+        "them is at least this much per account of the smaller sub-group.",
     )
     leiden_iterations: int = _field(
         -1, "Leiden iterations; negative runs until the partition is stable."
@@ -194,6 +204,7 @@ class Settings:
             ("sync_window_minutes", self.sync_window_minutes > 0, "an int > 0"),
             ("sync_offsets", self.sync_offsets >= 1, "an int >= 1"),
             ("signup_burst_minutes", self.signup_burst_minutes > 0, "an int > 0"),
+            ("sync_token_budget", self.sync_token_budget > 0, "an int > 0"),
             ("default_prior", self.default_prior >= 0, "a float >= 0"),
             ("min_accounts_per_value", self.min_accounts_per_value >= 2, "an int >= 2"),
             ("max_value_share", 0 < self.max_value_share <= 1, "a float in (0, 1]"),
@@ -203,6 +214,7 @@ class Settings:
             ("min_pair_weight", self.min_pair_weight >= 0, "a float >= 0"),
             ("min_pair_types", self.min_pair_types >= 1, "an int >= 1"),
             ("resolution", self.resolution > 0, "a float > 0"),
+            ("merge_weight", self.merge_weight >= 0, "a float >= 0"),
             ("min_cluster_size", self.min_cluster_size >= 2, "an int >= 2"),
             ("review_threshold", 0 <= self.review_threshold <= 1, "a float in [0, 1]"),
             ("evidence_per_cluster", self.evidence_per_cluster >= 1, "an int >= 1"),

@@ -1,0 +1,163 @@
+"""Stage 6: from strong account pairs to operation-level clusters and their sub-groups.
+
+Two levels, because an investigator needs both the whole operation and its cells:
+
+1. **Sub-groups** come from Leiden (Traag, Waltman & van Eck 2019) with the Constant Potts Model
+   on the weighted pair graph. CPM keeps a group together only while its internal link weight
+   exceeds ``resolution`` per pair of members, so a single false link between two groups (the
+   chaining that welds connected components together) is cut, and unlike modularity it has no
+   resolution limit that depends on the size of the whole graph.
+2. **Operations**: CPM, like modularity, carves a 25,000-account operation into its card or proxy
+   cells, because such a group is sparse as a whole. Sub-groups are therefore merged when the
+   weight between them is large for the smaller one: at least ``merge_weight`` per account of
+   the smaller group. Cells of one operation share proxies, templates and clients across the
+   cell boundaries and pass this easily; two unrelated groups joined by one coincidental link do
+   not.
+
+Accounts without any strong pair are left out of the graph entirely (they cannot be in a
+cluster, and leaving them out keeps Leiden fast). igraph draws from Python's global random
+generator, so it is seeded from the run's seed and the caller's state is restored afterwards.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import igraph as ig
+import numpy as np
+import polars as pl
+
+from sybilgraph.settings import Settings
+
+__all__ = ["Clustering", "cluster", "seeded"]
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed Python's global random generator (which igraph uses) and restore it afterwards.
+
+    Examples
+    --------
+    >>> state = random.getstate()
+    >>> with seeded(1):
+    ...     first = random.random()
+    >>> with seeded(1):
+    ...     first == random.random()
+    True
+    >>> random.getstate() == state
+    True
+    """
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """Assignment of linked accounts to clusters.
+
+    Attributes
+    ----------
+    membership
+        ``account`` (UInt32), ``cluster`` (Int64, operation level) and ``subgroup`` (Int64,
+        unique across clusters) for every account with at least one strong pair.
+    n_subgroups
+        Number of Leiden sub-groups before merging.
+    """
+
+    membership: pl.DataFrame
+    n_subgroups: int
+
+
+def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
+    """Group accounts by their strong pairs.
+
+    Parameters
+    ----------
+    pairs
+        ``a``, ``b``, ``weight`` from :func:`sybilgraph.link.link`.
+    settings
+        Uses ``resolution``, ``merge_weight``, ``leiden_iterations`` and ``seed``.
+
+    Examples
+    --------
+    >>> p = pl.DataFrame({"a": [0, 0, 1, 5], "b": [1, 2, 2, 6], "weight": [2.0, 2.0, 2.0, 2.0]},
+    ...     schema_overrides={"a": pl.UInt32, "b": pl.UInt32})
+    >>> c = cluster(p, Settings())
+    >>> c.membership.group_by("cluster").len().sort("len")["len"].to_list()
+    [2, 3]
+    """
+    empty = pl.DataFrame(
+        schema={"account": pl.UInt32, "cluster": pl.Int64, "subgroup": pl.Int64}
+    )
+    if pairs.height == 0:
+        return Clustering(membership=empty, n_subgroups=0)
+    a = pairs.get_column("a").to_numpy()
+    b = pairs.get_column("b").to_numpy()
+    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    m = a.size
+    edge_list = np.column_stack([inverse[:m], inverse[m:]])
+    weights = pairs.get_column("weight").to_numpy().astype(np.float64)
+    graph = ig.Graph(n=int(nodes.size), edges=edge_list, directed=False)
+    with seeded(settings.seed):
+        parts = graph.community_leiden(
+            objective_function="CPM",
+            weights=weights,
+            resolution=settings.resolution,
+            n_iterations=settings.leiden_iterations,
+        )
+    sub = np.asarray(parts.membership, dtype=np.int64)
+    sub = _canonical_labels(sub)
+    operation = _merge(sub, edge_list, weights, settings.merge_weight)
+    membership = pl.DataFrame(
+        {"account": nodes.astype(np.uint32), "cluster": operation, "subgroup": sub},
+        schema={"account": pl.UInt32, "cluster": pl.Int64, "subgroup": pl.Int64},
+    )
+    return Clustering(membership=membership, n_subgroups=int(sub.max()) + 1)
+
+
+def _canonical_labels(labels: np.ndarray) -> np.ndarray:
+    """Relabel so that labels follow the first node of each group (stable across runs)."""
+    _, first = np.unique(labels, return_index=True)
+    order = np.argsort(first)
+    relabel = np.empty_like(order)
+    relabel[order] = np.arange(order.size)
+    uniq = np.unique(labels)
+    return relabel[np.searchsorted(uniq, labels)].astype(np.int64)
+
+
+def _merge(
+    sub: np.ndarray, edges: np.ndarray, weights: np.ndarray, merge_weight: float
+) -> np.ndarray:
+    """Union sub-groups whose link weight is at least ``merge_weight`` per smaller-side account."""
+    ca = sub[edges[:, 0]]
+    cb = sub[edges[:, 1]]
+    cross = ca != cb
+    n_groups = int(sub.max()) + 1
+    sizes = np.bincount(sub, minlength=n_groups)
+    if not cross.any():
+        return sub.copy()
+    frame = (
+        pl.DataFrame(
+            {
+                "x": np.minimum(ca[cross], cb[cross]),
+                "y": np.maximum(ca[cross], cb[cross]),
+                "w": weights[cross],
+            }
+        )
+        .group_by("x", "y")
+        .agg(pl.col("w").sum())
+    )
+    x = frame.get_column("x").to_numpy()
+    y = frame.get_column("y").to_numpy()
+    w = frame.get_column("w").to_numpy()
+    strong = w >= merge_weight * np.minimum(sizes[x], sizes[y])
+    meta = ig.Graph(n=n_groups, edges=np.column_stack([x[strong], y[strong]]), directed=False)
+    comp = np.asarray(meta.connected_components().membership, dtype=np.int64)
+    return _canonical_labels(comp[sub])

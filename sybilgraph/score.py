@@ -1,0 +1,435 @@
+"""Stage 7: features, score, rank and evidence of every cluster; a score for every member.
+
+A cluster is suspicious when its accounts share values that are rare in the population and
+used mostly inside the cluster, in several *independent* evidence families (payment, network,
+content, client, identity, timing), and when it behaves like one machine: sign-ups in bursts,
+near-equal volume per account, traffic concentrated on shared templates, activity on the same
+values in the same hour. Size alone never raises a score; rarity and exclusivity do.
+
+Per evidence family ``f`` and member ``m`` the strength is the best ``weight(v) * share(v)`` over
+the values ``v`` of that family the member shares with another member (``share`` = accounts of
+the cluster using ``v`` / all accounts using ``v``). A family's strength is the mean over members.
+No single family convicts: the evidence score is the strongest family *corroborated* by the
+others, ``s1 * (1 - prod_{f != 1} (1 - s_f))`` raised to the power 1/2. The final score scales it
+by behaviour and by size (two or three accounts sharing a card and a home IP are a household
+more often than a ring), and discounts clusters whose members declare one organisation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+from sybilgraph import schema
+from sybilgraph.cluster import Clustering
+from sybilgraph.edges import EdgeTable
+from sybilgraph.settings import Settings
+from sybilgraph.weigh import WeightedValues
+
+__all__ = ["Scored", "score"]
+
+#: Readable nouns of signal types for the one-line summary (singular, plural).
+_NOUNS: dict[str, tuple[str, str]] = {
+    "payment_fingerprint": ("card", "cards"),
+    "ip": ("IP", "IPs"),
+    "ip_prefix": ("network", "networks"),
+    "signup_ip": ("sign-up IP", "sign-up IPs"),
+    "prompt_fingerprint": ("prompt template", "prompt templates"),
+    "system_prompt_hash": ("system prompt", "system prompts"),
+    "user_agent": ("client string", "client strings"),
+    "device_id": ("device", "devices"),
+    "email": ("mailbox", "mailboxes"),
+    "email_stem": ("e-mail pattern", "e-mail patterns"),
+    "email_domain": ("e-mail domain", "e-mail domains"),
+}
+_TIMING = ("signup_burst", "ip_window", "prompt_window")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Ranked clusters, their members and evidence (cluster ids already assigned).
+
+    Attributes
+    ----------
+    clusters, members, evidence
+        Frames with the columns of ``clusters.csv``, ``members.csv`` and ``evidence.csv``.
+    """
+
+    clusters: pl.DataFrame
+    members: pl.DataFrame
+    evidence: pl.DataFrame
+
+
+def score(
+    clustering: Clustering,
+    table: EdgeTable,
+    weighted: WeightedValues,
+    settings: Settings,
+) -> Scored:
+    """Score, rank and explain every cluster of at least ``min_cluster_size`` accounts.
+
+    Parameters
+    ----------
+    clustering
+        Output of :func:`sybilgraph.cluster.cluster`.
+    table
+        The encoded bipartite table (for activity and value strings).
+    weighted
+        Value weights from :func:`sybilgraph.weigh.weigh`.
+    settings
+        The run's settings.
+    """
+    n_pop = max(table.n_accounts, 2)
+    sizes = clustering.membership.group_by("cluster").len("n_accounts")
+    member = clustering.membership.join(sizes, on="cluster").filter(
+        pl.col("n_accounts") >= settings.min_cluster_size
+    )
+    if member.height == 0:
+        return _empty()
+    values = weighted.values.select(
+        "value", "signal_type", "signal_value", "family", "degree", "weight", "rarity"
+    )
+    # Every (member, value) edge, restricted to values another member also uses.
+    member_edges = table.edges.select("account", "value", "n_events").join(
+        member.select("account", "cluster", "n_accounts"), on="account"
+    )
+    in_cluster = member_edges.group_by("cluster", "value").agg(
+        pl.len().cast(pl.Int64).alias("accounts_in_cluster"),
+        pl.col("n_events").sum().alias("value_events"),
+    )
+    in_cluster = in_cluster.filter(pl.col("accounts_in_cluster") >= 2).join(values, on="value")
+    in_cluster = in_cluster.with_columns(
+        (pl.col("accounts_in_cluster") / pl.col("degree")).alias("share")
+    )
+    shared_edges = member_edges.join(
+        in_cluster.select("cluster", "value", "family", "signal_type", "weight", "share"),
+        on=["cluster", "value"],
+    )
+
+    activity = table.accounts.select(
+        "account",
+        schema.ACCOUNT_ID,
+        "n_events",
+        schema.FIRST_SEEN,
+        schema.LAST_SEEN,
+        schema.CREATED_AT,
+        schema.ORG_ID,
+    )
+    members = member.join(activity, on="account", how="left")
+
+    # -- evidence strength per (member, family) and per family -----------------------------
+    strength = shared_edges.group_by("cluster", "account", "family").agg(
+        (pl.col("weight") * pl.col("share")).max().alias("s")
+    )
+    member_families = strength.group_by("cluster", "account").agg(
+        _corroborated(pl.col("s")).alias("member_evidence"),
+        pl.len().alias("member_families"),
+    )
+    family = (
+        strength.join(sizes, on="cluster")
+        .group_by("cluster", "family")
+        .agg((pl.col("s").sum() / pl.col("n_accounts").first()).alias("s"))
+    )
+    evidence_score = family.group_by("cluster").agg(
+        _corroborated(pl.col("s")).alias("evidence_score"),
+        (pl.col("s") >= 0.1).sum().cast(pl.Int64).alias("n_evidence_types"),
+        pl.col("family").filter(pl.col("s") >= 0.1).sort().str.join(",").alias("signal_types"),
+    )
+
+    # -- behaviour -----------------------------------------------------------------------
+    burst_width = settings.signup_burst_minutes * 60
+    bursts = (
+        members.drop_nulls(schema.CREATED_AT)
+        .with_columns((pl.col(schema.CREATED_AT).dt.epoch("s") // burst_width).alias("_w"))
+        .group_by("cluster", "_w")
+        .len("k")
+        .group_by("cluster")
+        .agg(
+            (pl.col("k").filter(pl.col("k") >= 3).sum() / pl.col("k").sum()).alias(
+                "signup_burstiness"
+            ),
+            (pl.col("k") >= 3).sum().cast(pl.Int64).alias("n_signup_bursts"),
+        )
+    )
+    sync = (
+        shared_edges.filter(pl.col("signal_type").is_in(["ip_window", "prompt_window"]))
+        .group_by("cluster")
+        .agg(pl.col("account").n_unique().alias("_synced"))
+    )
+    content_traffic = (
+        shared_edges.filter(pl.col("signal_type") == "prompt_fingerprint")
+        .join(member_edges.select("account", "value", "n_events"), on=["account", "value"])
+        .group_by("cluster")
+        .agg(pl.col("n_events").sum().alias("_shared_events"))
+    )
+    org = (
+        members.drop_nulls(schema.ORG_ID)
+        .group_by("cluster", schema.ORG_ID)
+        .len("k")
+        .group_by("cluster")
+        .agg(pl.col("k").max().alias("_org_k"))
+    )
+    per_cluster = (
+        members.group_by("cluster")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_accounts"),
+            pl.col("n_events").sum().cast(pl.Int64).alias("n_events"),
+            pl.col(schema.FIRST_SEEN).min().alias(schema.FIRST_SEEN),
+            pl.col(schema.LAST_SEEN).max().alias(schema.LAST_SEEN),
+            pl.col("n_events").cast(pl.Float64).mean().alias("_mean"),
+            pl.col("n_events").cast(pl.Float64).std(ddof=0).alias("_std"),
+            pl.col("subgroup").n_unique().cast(pl.Int64).alias("n_subgroups"),
+        )
+        .join(evidence_score, on="cluster", how="left")
+        .join(bursts, on="cluster", how="left")
+        .join(sync, on="cluster", how="left")
+        .join(content_traffic, on="cluster", how="left")
+        .join(org, on="cluster", how="left")
+        .join(
+            in_cluster.group_by("cluster").agg(
+                (pl.col("weight") * pl.col("share") * pl.col("accounts_in_cluster"))
+                .sum()
+                .alias("_mass")
+            ),
+            on="cluster",
+            how="left",
+        )
+        .with_columns(
+            pl.col("evidence_score").fill_null(0.0),
+            pl.col("n_evidence_types").fill_null(0),
+            pl.col("signal_types").fill_null(""),
+            pl.col("signup_burstiness").fill_null(0.0),
+            pl.col("n_signup_bursts").fill_null(0),
+            (pl.col("_synced").fill_null(0) / pl.col("n_accounts")).alias("timing_synchrony"),
+            pl.when(pl.col("_mean") > 0)
+            .then(1.0 - (pl.col("_std") / pl.col("_mean")).clip(0.0, 1.0))
+            .otherwise(0.0)
+            .alias("volume_uniformity"),
+            pl.when(pl.col("n_events") > 0)
+            .then(pl.col("_shared_events").fill_null(0) / pl.col("n_events"))
+            .otherwise(0.0)
+            .alias("shared_traffic"),
+            (pl.col("_org_k").fill_null(0) / pl.col("n_accounts")).alias("org_consistency"),
+            # FRAUDAR-style density: rarity-weighted shared mass per account (Hooi et al. 2016).
+            (pl.col("_mass").fill_null(0.0) / pl.col("n_accounts")).alias("weighted_density"),
+        )
+    )
+    behaviour = (
+        pl.col("signup_burstiness")
+        + pl.col("volume_uniformity")
+        + pl.col("shared_traffic")
+        + pl.col("timing_synchrony")
+    ) / 4.0
+    size_factor = 1.0 - (-(pl.col("n_accounts") - 1).cast(pl.Float64) / 4.0).exp()
+    org_factor = 1.0 - pl.col("org_consistency") * (1.0 - settings.org_discount)
+    per_cluster = per_cluster.with_columns(
+        (pl.col("evidence_score") * (0.5 + 0.5 * behaviour) * size_factor * org_factor)
+        .clip(0.0, 1.0)
+        .round(6)
+        .alias("score")
+    )
+    # Rank: score, then size, then the smallest account id (a stable tie-break).
+    first_id = members.group_by("cluster").agg(pl.col(schema.ACCOUNT_ID).min().alias("_first"))
+    per_cluster = (
+        per_cluster.join(first_id, on="cluster")
+        .sort(["score", "n_accounts", "_first"], descending=[True, True, False])
+        .with_row_index("rank", offset=1)
+        .with_columns(
+            pl.col("rank").cast(pl.Int64),
+            pl.format("C{}", pl.col("rank").cast(pl.String).str.zfill(_width(sizes.height)))
+            .alias("cluster_id"),
+            (pl.col("score") >= settings.review_threshold).alias("flagged"),
+        )
+    )
+    ids = per_cluster.select("cluster", "cluster_id", "rank")
+
+    # -- evidence rows ------------------------------------------------------------------
+    evidence = (
+        in_cluster.join(ids, on="cluster")
+        .with_columns(
+            (
+                pl.col("weight") * pl.col("share") * pl.col("accounts_in_cluster").log1p()
+            ).alias("_order"),
+            pl.col("share").round(6),
+        )
+        .sort(
+            ["rank", "_order", "accounts_in_cluster", "signal_type", "signal_value"],
+            descending=[False, True, True, False, False],
+        )
+    )
+    summaries = _summaries(evidence, per_cluster, n_pop)
+    evidence_out = (
+        evidence.group_by("rank", maintain_order=True)
+        .head(settings.evidence_per_cluster)
+        .select(
+            "cluster_id",
+            "signal_type",
+            "signal_value",
+            "accounts_in_cluster",
+            pl.col("degree").alias("accounts_total"),
+            "share",
+            pl.col("weight").round(6),
+        )
+    )
+
+    clusters = per_cluster.join(summaries, on="cluster", how="left").select(
+        "rank",
+        "cluster_id",
+        "score",
+        "flagged",
+        "n_accounts",
+        "n_events",
+        schema.FIRST_SEEN,
+        schema.LAST_SEEN,
+        "signal_types",
+        pl.col("summary").fill_null(""),
+        "n_evidence_types",
+        pl.col("evidence_score").round(6),
+        pl.col("weighted_density").round(6),
+        pl.col("signup_burstiness").round(6),
+        "n_signup_bursts",
+        pl.col("timing_synchrony").round(6),
+        pl.col("volume_uniformity").round(6),
+        pl.col("shared_traffic").round(6),
+        pl.col("org_consistency").round(6),
+        "n_subgroups",
+    )
+    members_out = (
+        members.join(ids, on="cluster")
+        .join(member_families, on=["cluster", "account"], how="left")
+        .join(per_cluster.select("cluster", "score"), on="cluster")
+        .with_columns(
+            (pl.col("score") * pl.col("member_evidence").fill_null(0.0))
+            .clip(0.0, 1.0)
+            .round(6)
+            .alias("member_score"),
+        )
+        .with_columns(
+            pl.format(
+                "{}.{}",
+                pl.col("cluster_id"),
+                pl.col("subgroup").rank("dense").over("cluster").cast(pl.Int64),
+            ).alias("subgroup_id")
+        )
+        .sort(["rank", "member_score", schema.ACCOUNT_ID], descending=[False, True, False])
+        .select(
+            schema.ACCOUNT_ID,
+            "cluster_id",
+            pl.col("rank").alias("cluster_rank"),
+            "member_score",
+            "n_events",
+            schema.FIRST_SEEN,
+            schema.LAST_SEEN,
+            "subgroup_id",
+            schema.CREATED_AT,
+            schema.ORG_ID,
+        )
+    )
+    return Scored(clusters=clusters, members=members_out, evidence=evidence_out)
+
+
+def _corroborated(s: pl.Expr) -> pl.Expr:
+    """Strongest evidence family times the noisy-OR of the others, square-rooted."""
+    top = s.max()
+    rest = 1.0 - ((1.0 - s.clip(0.0, 1.0)).log().sum() - (1.0 - top.clip(0.0, 1.0)).log()).exp()
+    return (top * rest).clip(0.0, 1.0).sqrt()
+
+
+def _width(n: int) -> int:
+    return max(4, len(str(n)))
+
+
+def _summaries(evidence: pl.DataFrame, clusters: pl.DataFrame, n_pop: int) -> pl.DataFrame:
+    """One readable line per cluster: who shares what, how exclusively, and when."""
+    counts = (
+        evidence.filter(~pl.col("signal_type").is_in(_TIMING))
+        .group_by("cluster", "signal_type")
+        .agg(
+            pl.len().alias("k"),
+            (pl.col("share") >= 0.9).all().alias("exclusive"),
+            (pl.col("weight") * pl.col("accounts_in_cluster")).sum().alias("mass"),
+        )
+        .sort(["cluster", "mass", "signal_type"], descending=[False, True, False])
+    )
+    by_cluster: dict[int, list[str]] = {}
+    for row in counts.iter_rows(named=True):
+        parts = by_cluster.setdefault(row["cluster"], [])
+        if len(parts) >= 3:
+            continue
+        singular, plural = _NOUNS.get(row["signal_type"], (row["signal_type"], row["signal_type"]))
+        noun = singular if row["k"] == 1 else plural
+        text = f"{row['k']} {noun}"
+        if row["exclusive"]:
+            text += " used only by them" if row["k"] > 1 else " used only by them"
+        parts.append(text)
+    lines: dict[int, str] = {}
+    for row in clusters.iter_rows(named=True):
+        parts = by_cluster.get(row["cluster"], [])
+        text = f"{row['n_accounts']} accounts"
+        text += " share " + _join(parts) if parts else " share only timing evidence"
+        extras = []
+        if row["n_signup_bursts"] and row["signup_burstiness"] >= 0.3:
+            extras.append(
+                f"{math.floor(100 * row['signup_burstiness'])}% created in "
+                f"{row['n_signup_bursts']} burst{'s' if row['n_signup_bursts'] != 1 else ''}"
+            )
+        if row["timing_synchrony"] >= 0.3:
+            extras.append(
+                f"{math.floor(100 * row['timing_synchrony'])}% active on shared values "
+                "in the same hour"
+            )
+        if row["org_consistency"] >= 0.5:
+            extras.append(f"{math.floor(100 * row['org_consistency'])}% in one declared org")
+        lines[row["cluster"]] = "; ".join([text, *extras])
+    del n_pop
+    return pl.DataFrame(
+        {"cluster": list(lines), "summary": list(lines.values())},
+        schema={"cluster": pl.Int64, "summary": pl.String},
+    )
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _empty() -> Scored:
+    clusters = pl.DataFrame(
+        schema={
+            "rank": pl.Int64,
+            "cluster_id": pl.String,
+            "score": pl.Float64,
+            "flagged": pl.Boolean,
+            "n_accounts": pl.Int64,
+            "n_events": pl.Int64,
+            schema.FIRST_SEEN: schema.DATETIME,
+            schema.LAST_SEEN: schema.DATETIME,
+            "signal_types": pl.String,
+            "summary": pl.String,
+        }
+    )
+    members = pl.DataFrame(
+        schema={
+            schema.ACCOUNT_ID: pl.String,
+            "cluster_id": pl.String,
+            "cluster_rank": pl.Int64,
+            "member_score": pl.Float64,
+            "n_events": pl.Int64,
+            schema.FIRST_SEEN: schema.DATETIME,
+            schema.LAST_SEEN: schema.DATETIME,
+        }
+    )
+    evidence = pl.DataFrame(
+        schema={
+            "cluster_id": pl.String,
+            "signal_type": pl.String,
+            "signal_value": pl.String,
+            "accounts_in_cluster": pl.Int64,
+            "accounts_total": pl.Int64,
+            "share": pl.Float64,
+        }
+    )
+    return Scored(clusters=clusters, members=members, evidence=evidence)

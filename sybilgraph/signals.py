@@ -1,0 +1,455 @@
+"""Stage 2 of the pipeline: from loaded rows to one long table of (account, signal) observations.
+
+Every piece of evidence the engine can use becomes a row ``(account_id, signal_type,
+signal_value, n_events, first_seen, last_seen)``:
+
+* the raw signal columns of the events (normalised per type: IPs lower-cased and stripped,
+  IPv6 in canonical form);
+* derived values: the network prefix of each IP (/24 for IPv4, /48 for IPv6 by default), the
+  normalised e-mail address (case, Gmail dots and ``+tags`` removed), its domain, and the
+  "generator stem" of the local part (letters only), which links ``john.smith1984@`` to
+  ``johnsmith77@``;
+* sign-up bursts: ``accounts.created_at`` bucketed into short windows on offset grids;
+* synchrony tokens in the spirit of SynchroTrap (Cao et al. 2014): a value used within one
+  time window, on ``sync_offsets`` grids shifted by a fraction of the window so that a window
+  boundary does not split a burst. Their number grows with the events, so accounts are sampled
+  consistently by a hash of the token (the same tokens are kept for every account), which bounds
+  the table while keeping tokens that many accounts share.
+
+Work on strings is done once per distinct value where possible (prefixes, e-mail forms), not
+once per event.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import polars as pl
+
+from sybilgraph import schema
+from sybilgraph.settings import Settings
+
+__all__ = ["FAMILIES", "Observations", "build_observations", "family_of"]
+
+#: Evidence families: signal types that tell the same story count once when judging how many
+#: *independent* kinds of evidence link a group.
+FAMILIES: dict[str, str] = {
+    "payment_fingerprint": "payment",
+    "ip": "network",
+    "ip_prefix": "network",
+    "signup_ip": "network",
+    "prompt_fingerprint": "content",
+    "system_prompt_hash": "content",
+    "user_agent": "client",
+    "device_id": "client",
+    "email": "identity",
+    "email_stem": "identity",
+    "email_domain": "identity",
+    "signup_burst": "timing",
+    "ip_window": "timing",
+    "prompt_window": "timing",
+}
+
+_OBS_SCHEMA = {
+    schema.ACCOUNT_ID: pl.String,
+    schema.SIGNAL_TYPE: pl.String,
+    schema.SIGNAL_VALUE: pl.String,
+    "n_events": pl.Int64,
+    schema.FIRST_SEEN: schema.DATETIME,
+    schema.LAST_SEEN: schema.DATETIME,
+}
+
+_SYNC_TYPE_NAME = {"ip": "ip_window", "prompt_fingerprint": "prompt_window"}
+
+
+def family_of(signal_type: str) -> str:
+    """Evidence family of a signal type; unknown (user-named) types are their own family.
+
+    Examples
+    --------
+    >>> family_of("ip_prefix"), family_of("tenant_tag")
+    ('network', 'tenant_tag')
+    """
+    return FAMILIES.get(signal_type, signal_type)
+
+
+@dataclass(frozen=True)
+class Observations:
+    """The output of the signals stage.
+
+    Attributes
+    ----------
+    table
+        Long table ``account_id, signal_type, signal_value, n_events, first_seen, last_seen``.
+    activity
+        One row per account seen anywhere: ``account_id, n_events, first_seen, last_seen,
+        created_at, org_id``.
+    sync_sample_rate
+        Share of synchrony tokens kept (1.0 when all were).
+    """
+
+    table: pl.LazyFrame
+    activity: pl.LazyFrame
+    sync_sample_rate: float
+
+
+def build_observations(
+    events: pl.LazyFrame | None,
+    accounts: pl.LazyFrame | None,
+    edges: pl.LazyFrame | None,
+    settings: Settings,
+    *,
+    signal_columns: tuple[str, ...] | None = None,
+    n_events: int | None = None,
+) -> Observations:
+    """Turn loaded inputs into the long observation table of every signal.
+
+    Parameters
+    ----------
+    events, accounts, edges
+        Canonical frames from :mod:`sybilgraph.load` (any may be ``None``).
+    settings
+        The run's settings.
+    signal_columns
+        Signal columns of ``events``; by default the standard ones present plus
+        ``settings.extra_signals``.
+    n_events
+        Number of event rows, used to size the synchrony sample; counted when omitted.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> ev = pl.LazyFrame({
+    ...     "account_id": ["a", "b"], "ip": ["10.0.0.1", "10.0.0.2"],
+    ...     "timestamp": [dt.datetime(2025, 5, 1, tzinfo=dt.timezone.utc)] * 2,
+    ... }).with_columns(pl.col("timestamp").cast(pl.Datetime("us", "UTC")))
+    >>> obs = build_observations(ev, None, None, Settings(sync_types=()))
+    >>> sorted(obs.table.collect()["signal_type"].unique().to_list())
+    ['ip', 'ip_prefix']
+    """
+    parts: list[pl.LazyFrame] = []
+    activity_parts: list[pl.LazyFrame] = []
+    rate = 1.0
+    if events is not None:
+        names = events.collect_schema().names()
+        cols = signal_columns
+        if cols is None:
+            cols = tuple(c for c in (*schema.EVENT_SIGNALS, *settings.extra_signals) if c in names)
+        has_ts = schema.TIMESTAMP in names
+        ts = pl.col(schema.TIMESTAMP) if has_ts else pl.lit(None, dtype=schema.DATETIME)
+        base = events.select(
+            pl.col(schema.ACCOUNT_ID),
+            ts.alias(schema.TIMESTAMP),
+            *[pl.col(c) for c in cols],
+        )
+        for col in cols:
+            parts.append(_event_signal(base, col, settings))
+        if has_ts and settings.sync_types:
+            if n_events is None:
+                n_events = int(events.select(pl.len()).collect(engine="streaming").item())
+            rate = _sync_rate(n_events, len(settings.sync_types), settings)
+            for col in settings.sync_types:
+                if col in cols:
+                    parts.append(_sync_tokens(base, col, settings, rate))
+        org = (
+            pl.col(schema.ORG_ID).drop_nulls().min()
+            if schema.ORG_ID in names
+            else pl.lit(None, dtype=pl.String)
+        )
+        activity_parts.append(
+            events.group_by(schema.ACCOUNT_ID).agg(
+                pl.len().cast(pl.Int64).alias("n_events"),
+                ts.min().alias(schema.FIRST_SEEN),
+                ts.max().alias(schema.LAST_SEEN),
+                org.alias(schema.ORG_ID),
+            )
+        )
+    if edges is not None:
+        parts.append(_edge_signals(edges, settings))
+        activity_parts.append(
+            edges.group_by(schema.ACCOUNT_ID).agg(
+                pl.lit(0, dtype=pl.Int64).alias("n_events"),
+                pl.col(schema.FIRST_SEEN).min(),
+                pl.col(schema.LAST_SEEN).max(),
+                pl.lit(None, dtype=pl.String).alias(schema.ORG_ID),
+            )
+        )
+    created: pl.LazyFrame | None = None
+    if accounts is not None:
+        parts.extend(_account_signals(accounts, settings))
+        names = accounts.collect_schema().names()
+        created = accounts.group_by(schema.ACCOUNT_ID).agg(
+            (
+                pl.col(schema.CREATED_AT).min()
+                if schema.CREATED_AT in names
+                else pl.lit(None, dtype=schema.DATETIME)
+            ).alias(schema.CREATED_AT),
+            (
+                pl.col(schema.ORG_ID).drop_nulls().min()
+                if schema.ORG_ID in names
+                else pl.lit(None, dtype=pl.String)
+            ).alias("declared_org"),
+        )
+    table = (
+        pl.concat([p.select(list(_OBS_SCHEMA)).cast(_OBS_SCHEMA) for p in parts], how="vertical")
+        if parts
+        else pl.LazyFrame(schema=_OBS_SCHEMA)
+    )
+    activity = _activity(activity_parts, created)
+    return Observations(table=table, activity=activity, sync_sample_rate=rate)
+
+
+def _activity(parts: list[pl.LazyFrame], created: pl.LazyFrame | None) -> pl.LazyFrame:
+    act_schema = {
+        schema.ACCOUNT_ID: pl.String,
+        "n_events": pl.Int64,
+        schema.FIRST_SEEN: schema.DATETIME,
+        schema.LAST_SEEN: schema.DATETIME,
+        schema.ORG_ID: pl.String,
+    }
+    if parts:
+        act = (
+            pl.concat([p.cast(act_schema) for p in parts], how="vertical")
+            .group_by(schema.ACCOUNT_ID)
+            .agg(
+                pl.col("n_events").sum(),
+                pl.col(schema.FIRST_SEEN).min(),
+                pl.col(schema.LAST_SEEN).max(),
+                pl.col(schema.ORG_ID).drop_nulls().min(),
+            )
+        )
+    else:
+        act = pl.LazyFrame(schema=act_schema)
+    if created is None:
+        return act.with_columns(pl.lit(None, dtype=schema.DATETIME).alias(schema.CREATED_AT))
+    return (
+        act.join(created, on=schema.ACCOUNT_ID, how="full", coalesce=True)
+        .with_columns(
+            pl.col("n_events").fill_null(0),
+            pl.coalesce(schema.ORG_ID, "declared_org").alias(schema.ORG_ID),
+        )
+        .drop("declared_org")
+    )
+
+
+def _event_signal(base: pl.LazyFrame, col: str, settings: Settings) -> pl.LazyFrame:
+    value = _normalise(pl.col(col), col)
+    grouped = (
+        base.select(schema.ACCOUNT_ID, schema.TIMESTAMP, value.alias(schema.SIGNAL_VALUE))
+        .drop_nulls(schema.SIGNAL_VALUE)
+        .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_events"),
+            pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
+            pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
+        )
+        .with_columns(pl.lit(col).alias(schema.SIGNAL_TYPE))
+    )
+    if col != "ip":
+        return grouped
+    return pl.concat([grouped, _prefixes(grouped, settings)], how="diagonal")
+
+
+def _normalise(expr: pl.Expr, col: str) -> pl.Expr:
+    out = expr.cast(pl.String).str.strip_chars()
+    if col in schema.IP_COLUMNS or col == "email":
+        out = out.str.to_lowercase()
+    return pl.when(out.str.len_bytes() > 0).then(out)
+
+
+def _prefixes(ip_obs: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
+    """Network prefixes of IP observations (an aggregate, so this runs once per account and IP)."""
+    return (
+        ip_obs.with_columns(_ip_prefix(pl.col(schema.SIGNAL_VALUE), settings).alias("_prefix"))
+        .drop_nulls("_prefix")
+        .group_by(schema.ACCOUNT_ID, "_prefix")
+        .agg(
+            pl.col("n_events").sum(),
+            pl.col(schema.FIRST_SEEN).min(),
+            pl.col(schema.LAST_SEEN).max(),
+        )
+        .rename({"_prefix": schema.SIGNAL_VALUE})
+        .with_columns(pl.lit("ip_prefix").alias(schema.SIGNAL_TYPE))
+    )
+
+
+def _ip_prefix(ip: pl.Expr, settings: Settings) -> pl.Expr:
+    """The network of an IP: vectorised arithmetic for IPv4, :mod:`ipaddress` for IPv6."""
+    octets = ip.str.extract_groups(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
+    parts = [octets.struct.field(str(i)).cast(pl.Int64) for i in (1, 2, 3, 4)]
+    as_int = (parts[0] * 16777216) + (parts[1] * 65536) + (parts[2] * 256) + parts[3]
+    bits = settings.ipv4_prefix
+    masked = (as_int // (1 << (32 - bits))) * (1 << (32 - bits))
+    dotted = pl.format(
+        "{}.{}.{}.{}/{}",
+        masked // 16777216,
+        (masked // 65536) % 256,
+        (masked // 256) % 256,
+        masked % 256,
+        pl.lit(bits),
+    )
+    v6_bits = settings.ipv6_prefix
+
+    def v6(value: str) -> str | None:
+        try:
+            net = ipaddress.ip_network(f"{value}/{v6_bits}", strict=False)
+        except ValueError:
+            return None
+        return str(net) if net.version == 6 else None
+
+    return (
+        pl.when(as_int.is_not_null())
+        .then(dotted)
+        .when(ip.str.contains(":", literal=True))
+        .then(ip.map_elements(v6, return_dtype=pl.String, skip_nulls=True))
+    )
+
+
+def _sync_rate(n_events: int, n_types: int, settings: Settings) -> float:
+    budget = settings.sync_token_budget
+    if n_events * n_types <= budget:
+        return 1.0
+    return budget / (n_events * n_types)
+
+
+def _sync_tokens(base: pl.LazyFrame, col: str, settings: Settings, rate: float) -> pl.LazyFrame:
+    """Tokens "value used within window w" on ``sync_offsets`` shifted grids.
+
+    Events are grouped on (account, value, grid, window number) first and the readable token
+    (``value @ window start``) is formatted on that aggregate, not per event.
+    """
+    width = settings.sync_window_minutes * 60
+    value = _normalise(pl.col(col), col)
+    epoch = pl.col(schema.TIMESTAMP).dt.epoch("s")
+    frames = []
+    for grid in range(settings.sync_offsets):
+        shift = grid * width // settings.sync_offsets
+        frames.append(
+            base.select(
+                pl.col(schema.ACCOUNT_ID),
+                pl.col(schema.TIMESTAMP),
+                value.alias("_value"),
+                pl.lit(shift, dtype=pl.Int64).alias("_shift"),
+                ((epoch + shift) // width).alias("_bucket"),
+            ).drop_nulls(["_value", "_bucket"])
+        )
+    tokens = pl.concat(frames, how="vertical")
+    if rate < 1.0:
+        threshold = int(rate * (2**64 - 1))
+        key = pl.struct("_value", "_shift", "_bucket").hash(seed=settings.seed)
+        tokens = tokens.filter(key <= threshold)
+    start = (pl.col("_bucket") * width - pl.col("_shift")) * 1_000_000
+    label = pl.format(
+        "{} @ {}/{}m",
+        pl.col("_value"),
+        start.cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M"),
+        pl.lit(settings.sync_window_minutes),
+    )
+    return (
+        tokens.group_by(schema.ACCOUNT_ID, "_value", "_shift", "_bucket")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_events"),
+            pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
+            pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
+        )
+        .select(
+            pl.col(schema.ACCOUNT_ID),
+            label.alias(schema.SIGNAL_VALUE),
+            pl.col("n_events"),
+            pl.col(schema.FIRST_SEEN),
+            pl.col(schema.LAST_SEEN),
+            pl.lit(_SYNC_TYPE_NAME.get(col, f"{col}_window")).alias(schema.SIGNAL_TYPE),
+        )
+    )
+
+
+def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
+    typ = pl.col(schema.SIGNAL_TYPE).cast(pl.String).str.strip_chars()
+    value = pl.col(schema.SIGNAL_VALUE).cast(pl.String).str.strip_chars()
+    value = pl.when(typ.is_in(list(schema.IP_COLUMNS))).then(value.str.to_lowercase()).otherwise(value)
+    grouped = (
+        edges.select(
+            pl.col(schema.ACCOUNT_ID),
+            typ.alias(schema.SIGNAL_TYPE),
+            value.alias(schema.SIGNAL_VALUE),
+            pl.col(schema.COUNT),
+            pl.col(schema.FIRST_SEEN),
+            pl.col(schema.LAST_SEEN),
+        )
+        .drop_nulls([schema.SIGNAL_TYPE, schema.SIGNAL_VALUE])
+        .group_by(schema.ACCOUNT_ID, schema.SIGNAL_TYPE, schema.SIGNAL_VALUE)
+        .agg(
+            pl.col(schema.COUNT).sum().cast(pl.Int64).alias("n_events"),
+            pl.col(schema.FIRST_SEEN).min(),
+            pl.col(schema.LAST_SEEN).max(),
+        )
+    )
+    ips = grouped.filter(pl.col(schema.SIGNAL_TYPE) == "ip")
+    return pl.concat([grouped, _prefixes(ips, settings)], how="diagonal")
+
+
+def _account_signals(accounts: pl.LazyFrame, settings: Settings) -> list[pl.LazyFrame]:
+    names = accounts.collect_schema().names()
+    has_created = schema.CREATED_AT in names
+    created = pl.col(schema.CREATED_AT) if has_created else pl.lit(None, dtype=schema.DATETIME)
+    out: list[pl.LazyFrame] = []
+
+    def one(signal_type: str, value: pl.Expr) -> pl.LazyFrame:
+        return (
+            accounts.select(
+                pl.col(schema.ACCOUNT_ID),
+                value.alias(schema.SIGNAL_VALUE),
+                created.alias(schema.FIRST_SEEN),
+            )
+            .drop_nulls(schema.SIGNAL_VALUE)
+            .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
+            .agg(
+                pl.len().cast(pl.Int64).alias("n_events"),
+                pl.col(schema.FIRST_SEEN).min(),
+                pl.col(schema.FIRST_SEEN).max().alias(schema.LAST_SEEN),
+            )
+            .with_columns(pl.lit(signal_type).alias(schema.SIGNAL_TYPE))
+        )
+
+    for col in ("payment_fingerprint", "signup_ip", *settings.extra_signals):
+        if col in names:
+            out.append(one(col, _normalise(pl.col(col), col)))
+    if "signup_ip" in names:
+        out.append(_prefixes(one("signup_ip", _normalise(pl.col("signup_ip"), "signup_ip")), settings))
+    if schema.EMAIL in names:
+        email = _normalise(pl.col(schema.EMAIL), "email")
+        out.append(one("email", _canonical_email(email)))
+        out.append(one("email_domain", email.str.extract(r"@([^@]+)$", 1)))
+        out.append(one("email_stem", _email_stem(email)))
+    if has_created:
+        width = settings.signup_burst_minutes * 60
+        epoch = pl.col(schema.CREATED_AT).dt.epoch("s")
+        for grid in range(settings.sync_offsets):
+            shift = grid * width // settings.sync_offsets
+            start = (((epoch + shift) // width) * width - shift) * 1_000_000
+            label = pl.format(
+                "{}/{}m",
+                start.cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M"),
+                pl.lit(settings.signup_burst_minutes),
+            )
+            out.append(one("signup_burst", label))
+    return out
+
+
+def _canonical_email(email: pl.Expr) -> pl.Expr:
+    local = email.str.extract(r"^([^@]+)@", 1)
+    domain = email.str.extract(r"@([^@]+)$", 1)
+    local = local.str.replace(r"\+.*$", "")
+    gmail = domain.is_in(["gmail.com", "googlemail.com"])
+    local = pl.when(gmail).then(local.str.replace_all(".", "", literal=True)).otherwise(local)
+    domain = pl.when(gmail).then(pl.lit("gmail.com")).otherwise(domain)
+    return pl.when(local.is_not_null() & domain.is_not_null()).then(local + "@" + domain)
+
+
+def _email_stem(email: pl.Expr) -> pl.Expr:
+    """Letters of the local part: the template of a name+digits generator."""
+    local = email.str.extract(r"^([^@+]+)", 1)
+    stem = local.str.replace_all(r"[^a-z]", "")
+    domain = email.str.extract(r"@([^@]+)$", 1)
+    return pl.when(stem.str.len_chars() >= 3).then(stem + "@" + domain)
