@@ -8,11 +8,12 @@ Two levels, because an investigator needs both the whole operation and its cells
    chaining that welds connected components together) is cut, and unlike modularity it has no
    resolution limit that depends on the size of the whole graph.
 2. **Operations**: CPM, like modularity, carves a 25,000-account operation into its card or proxy
-   cells, because such a group is sparse as a whole. Sub-groups are therefore merged when the
-   weight between them is large for the smaller one: at least ``merge_weight`` per account of
-   the smaller group. Cells of one operation share proxies, templates and clients across the
-   cell boundaries and pass this easily; two unrelated groups joined by one coincidental link do
-   not.
+   cells, because such a group is sparse as a whole (each account links to a bounded number of
+   others, so the density of the whole falls as 1/size and no fixed resolution keeps it).
+   Sub-groups are therefore merged when they are linked by at least ``merge_links`` distinct
+   strong pairs carrying at least ``merge_weight`` per account of the smaller sub-group. Cells
+   of one operation share proxies, templates and clients across the cell boundaries and pass
+   this many times over; two unrelated groups joined by one coincidental strong pair do not.
 
 Accounts without any strong pair are left out of the graph entirely (they cannot be in a
 cluster, and leaving them out keeps Leiden fast). igraph draws from Python's global random
@@ -114,7 +115,7 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
         )
     sub = np.asarray(parts.membership, dtype=np.int64)
     sub = _canonical_labels(sub)
-    operation = _merge(sub, edge_list, weights, settings.merge_weight)
+    operation = _merge(sub, edge_list, weights, settings.merge_weight, settings.merge_links)
     membership = pl.DataFrame(
         {"account": nodes.astype(np.uint32), "cluster": operation, "subgroup": sub},
         schema={"account": pl.UInt32, "cluster": pl.Int64, "subgroup": pl.Int64},
@@ -133,9 +134,13 @@ def _canonical_labels(labels: np.ndarray) -> np.ndarray:
 
 
 def _merge(
-    sub: np.ndarray, edges: np.ndarray, weights: np.ndarray, merge_weight: float
+    sub: np.ndarray,
+    edges: np.ndarray,
+    weights: np.ndarray,
+    merge_weight: float,
+    merge_links: int,
 ) -> np.ndarray:
-    """Union sub-groups whose link weight is at least ``merge_weight`` per smaller-side account."""
+    """Union sub-groups joined by ``merge_links`` pairs and ``merge_weight`` per account."""
     ca = sub[edges[:, 0]]
     cb = sub[edges[:, 1]]
     cross = ca != cb
@@ -152,12 +157,13 @@ def _merge(
             }
         )
         .group_by("x", "y")
-        .agg(pl.col("w").sum())
+        .agg(pl.col("w").sum(), pl.len().alias("k"))
     )
     x = frame.get_column("x").to_numpy()
     y = frame.get_column("y").to_numpy()
     w = frame.get_column("w").to_numpy()
-    strong = w >= merge_weight * np.minimum(sizes[x], sizes[y])
+    k = frame.get_column("k").to_numpy()
+    strong = (k >= merge_links) & (w >= merge_weight * np.minimum(sizes[x], sizes[y]))
     meta = ig.Graph(n=n_groups, edges=np.column_stack([x[strong], y[strong]]), directed=False)
     comp = np.asarray(meta.connected_components().membership, dtype=np.int64)
     return _canonical_labels(comp[sub])

@@ -148,9 +148,14 @@ class Settings:
         "CPM resolution of the sub-group (second-level) Leiden partition.",
     )
     merge_weight: float = _field(
-        1.0,
+        0.1,
         "Sub-groups are merged into one operation-level cluster when the pair weight between "
-        "them is at least this much per account of the smaller sub-group.",
+        "them is at least this much per account of the smaller sub-group (and see merge_links).",
+    )
+    merge_links: int = _field(
+        3,
+        "Sub-groups are merged only when at least this many distinct strong account pairs "
+        "join them, so one coincidental pair cannot weld two groups.",
     )
     leiden_iterations: int = _field(
         -1, "Leiden iterations; negative runs until the partition is stable."
@@ -215,6 +220,7 @@ class Settings:
             ("min_pair_types", self.min_pair_types >= 1, "an int >= 1"),
             ("resolution", self.resolution > 0, "a float > 0"),
             ("merge_weight", self.merge_weight >= 0, "a float >= 0"),
+            ("merge_links", self.merge_links >= 1, "an int >= 1"),
             ("min_cluster_size", self.min_cluster_size >= 2, "an int >= 2"),
             ("review_threshold", 0 <= self.review_threshold <= 1, "a float in [0, 1]"),
             ("evidence_per_cluster", self.evidence_per_cluster >= 1, "an int >= 1"),

@@ -1,0 +1,233 @@
+"""The whole pipeline, one stage after the other: load → signals → edges → weigh → link →
+cluster → score. The Python API, the CLI and the notebook all call :func:`run`.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from sybilgraph import schema
+from sybilgraph._version import __version__
+from sybilgraph.cluster import cluster
+from sybilgraph.edges import EdgeTable, build_edges
+from sybilgraph.errors import InputError
+from sybilgraph.link import link
+from sybilgraph.load import Loaded, read_accounts, read_edges, read_input
+from sybilgraph.score import Scored, score
+from sybilgraph.settings import Settings
+from sybilgraph.signals import build_observations
+from sybilgraph.weigh import WeightedValues, weigh
+
+__all__ = ["PathsLike", "RunResult", "run"]
+
+PathsLike = str | Path | Sequence[str | Path]
+Progress = Callable[[str], None]
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # ru_maxrss is KiB on Linux and bytes on macOS.
+    return usage / (1024 * 1024) if sys.platform == "darwin" else usage / 1024
+
+
+@dataclass
+class _Stages:
+    progress: Progress | None
+    timings: list[dict[str, Any]] = field(default_factory=list)
+    _start: float = field(default_factory=time.perf_counter)
+
+    def done(self, stage: str, started: float, **counts: int | float) -> None:
+        seconds = time.perf_counter() - started
+        entry: dict[str, Any] = {
+            "stage": stage,
+            "seconds": round(seconds, 3),
+            "peak_memory_mb": round(peak_memory_mb(), 1),
+            **counts,
+        }
+        self.timings.append(entry)
+        if self.progress is not None:
+            detail = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in counts.items())
+            self.progress(
+                f"[{time.perf_counter() - self._start:7.1f}s] {stage:<8} {seconds:6.1f}s"
+                f"  {detail}  (peak {entry['peak_memory_mb']:,.0f} MiB)"
+            )
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced, before it is written anywhere."""
+
+    scored: Scored
+    rejects: pl.DataFrame
+    manifest: dict[str, Any]
+    table: EdgeTable
+    weighted: WeightedValues
+
+
+def _as_loaded(
+    data: PathsLike | Loaded | pl.DataFrame | pl.LazyFrame | None,
+    reader: Callable[[PathsLike, Settings], Loaded],
+    settings: Settings,
+) -> Loaded | pl.LazyFrame | None:
+    if data is None or isinstance(data, Loaded):
+        return data
+    if isinstance(data, pl.DataFrame):
+        return data.lazy()
+    if isinstance(data, pl.LazyFrame):
+        return data
+    return reader(data, settings)
+
+
+def run(
+    events: PathsLike | Loaded | pl.DataFrame | pl.LazyFrame | None = None,
+    accounts: PathsLike | Loaded | pl.DataFrame | pl.LazyFrame | None = None,
+    edges: PathsLike | Loaded | pl.DataFrame | pl.LazyFrame | None = None,
+    settings: Settings | None = None,
+    *,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run every stage and return the scored clusters, the rejects and the manifest.
+
+    ``events`` may be given in the edges form; it is recognised from its columns.
+    """
+    settings = settings or Settings()
+    if events is None and edges is None and accounts is None:
+        raise InputError("nothing to analyse: give events, edges or accounts")
+    stages = _Stages(progress)
+
+    t = time.perf_counter()
+    ev = _as_loaded(events, read_input, settings)
+    ac = _as_loaded(accounts, read_accounts, settings)
+    ed = _as_loaded(edges, read_edges, settings)
+    if isinstance(ev, Loaded) and ev.kind == "edges":
+        if ed is not None:
+            raise InputError("edges given twice: as the main input and with --edges")
+        ed, ev = ev, None
+    loaded = [x for x in (ev, ac, ed) if isinstance(x, Loaded)]
+    rejects = (
+        pl.concat([x.rejects for x in loaded], how="diagonal_relaxed")
+        if loaded
+        else pl.DataFrame(
+            schema={"source": pl.String, "row": pl.Int64, "reason": pl.String, "column": pl.String}
+        )
+    )
+    dropped = (
+        pl.concat([x.dropped_values for x in loaded], how="diagonal_relaxed")
+        if loaded
+        else pl.DataFrame()
+    )
+    n_rows = sum(x.n_rows for x in loaded)
+    stages.done("load", t, rows=n_rows, rejected=rejects.height)
+
+    def frame(x: Loaded | pl.LazyFrame | None) -> pl.LazyFrame | None:
+        return x.frame if isinstance(x, Loaded) else x
+
+    t = time.perf_counter()
+    obs = build_observations(
+        frame(ev),
+        frame(ac),
+        frame(ed),
+        settings,
+        signal_columns=ev.signal_columns if isinstance(ev, Loaded) else None,
+        n_events=(ev.n_rows - _rejected(ev)) if isinstance(ev, Loaded) else None,
+    )
+    table = build_edges(obs, min_degree=settings.min_accounts_per_value)
+    stages.done(
+        "signals",
+        t,
+        accounts=table.n_accounts,
+        observations=table.n_observations,
+        shared_values=table.values.height,
+    )
+
+    t = time.perf_counter()
+    weighted = weigh(table, settings)
+    stages.done(
+        "weigh",
+        t,
+        linking_values=weighted.edges.get_column("value").n_unique(),
+        capped_values=weighted.n_capped,
+    )
+
+    t = time.perf_counter()
+    pairs = link(weighted, table.accounts.select("account", schema.ORG_ID), settings)
+    stages.done("link", t, candidate_pairs=pairs.n_candidates, strong_pairs=pairs.pairs.height)
+
+    t = time.perf_counter()
+    clustering = cluster(pairs.pairs, settings)
+    stages.done(
+        "cluster",
+        t,
+        linked_accounts=clustering.membership.height,
+        subgroups=clustering.n_subgroups,
+    )
+
+    t = time.perf_counter()
+    scored = score(clustering, table, weighted, settings)
+    n_flagged = int(scored.clusters.get_column("flagged").sum()) if scored.clusters.height else 0
+    stages.done("score", t, clusters=scored.clusters.height, flagged=n_flagged)
+
+    manifest: dict[str, Any] = {
+        "tool": "sybilgraph",
+        "version": __version__,
+        "settings": settings.to_dict(),
+        "seed": settings.seed,
+        "inputs": [
+            {
+                "kind": x.kind,
+                **{
+                    k: getattr(f, k)
+                    for k in ("path", "format", "compression", "size_bytes", "sha256", "rows")
+                },
+            }
+            for x in loaded
+            for f in x.files
+        ],
+        "rows_read": n_rows,
+        "rows_rejected": rejects.height,
+        "rejects_by_reason": _counts(rejects, "reason"),
+        "values_dropped": dropped.to_dicts() if dropped.height else [],
+        "counts": {
+            "accounts": table.n_accounts,
+            "observations": table.n_observations,
+            "shared_values": table.values.height,
+            "values_capped": weighted.n_capped,
+            "sync_sample_rate": obs.sync_sample_rate,
+            "candidate_pairs": pairs.n_candidates,
+            "strong_pairs": pairs.pairs.height,
+            "linked_accounts": clustering.membership.height,
+            "subgroups": clustering.n_subgroups,
+            "clusters": scored.clusters.height,
+            "flagged_clusters": n_flagged,
+            "flagged_accounts": int(
+                scored.clusters.filter(pl.col("flagged")).get_column("n_accounts").sum()
+            )
+            if scored.clusters.height
+            else 0,
+        },
+        "stages": stages.timings,
+        "peak_memory_mb": round(peak_memory_mb(), 1),
+    }
+    return RunResult(
+        scored=scored, rejects=rejects, manifest=manifest, table=table, weighted=weighted
+    )
+
+
+def _rejected(loaded: Loaded) -> int:
+    return loaded.rejects.height
+
+
+def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
+    if frame.height == 0 or column not in frame.columns:
+        return {}
+    counted = frame.group_by(column).len().sort(column)
+    return {str(k): int(v) for k, v in counted.iter_rows()}

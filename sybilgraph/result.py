@@ -1,0 +1,188 @@
+"""The result of an analysis, made for notebooks as much as for batch jobs."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import polars as pl
+
+from sybilgraph.errors import InputError, SettingsError
+from sybilgraph.export import atomic_directory, write_table
+from sybilgraph.pipeline import RunResult
+
+__all__ = ["Analysis", "ClusterView"]
+
+_FORMATS = ("csv", "parquet")
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """One cluster: its row of ``clusters``, its evidence, members and daily timeline."""
+
+    cluster_id: str
+    info: dict[str, Any]
+    evidence: pl.DataFrame
+    members: pl.DataFrame
+    timeline: pl.DataFrame
+
+    def __repr__(self) -> str:
+        return (
+            f"<ClusterView {self.cluster_id}: rank {self.info['rank']}, "
+            f"score {self.info['score']:.3f}, {self.info['n_accounts']} accounts — "
+            f"{self.info['summary']}>"
+        )
+
+
+class Analysis:
+    """Ranked, explained clusters of one run.
+
+    Attributes
+    ----------
+    clusters, members, evidence, rejects
+        polars DataFrames with the columns of the output files of the same names.
+    summary
+        The run's manifest (version, settings, inputs, counts, stage timings, peak memory).
+
+    Examples
+    --------
+    >>> import sybilgraph
+    >>> events = pl.DataFrame({"account_id": ["a", "b", "c"], "device_id": ["d", "d", "e"]})
+    >>> result = sybilgraph.analyze(events)
+    >>> result.clusters.height
+    0
+    """
+
+    def __init__(self, run: RunResult) -> None:
+        self._run = run
+        self.clusters: pl.DataFrame = run.scored.clusters
+        self.members: pl.DataFrame = run.scored.members
+        self.evidence: pl.DataFrame = run.scored.evidence
+        self.rejects: pl.DataFrame = run.rejects
+        self.summary: dict[str, Any] = run.manifest
+
+    # -- one cluster ----------------------------------------------------------------------
+    def _row(self, cluster_id: str) -> dict[str, Any]:
+        rows = self.clusters.filter(pl.col("cluster_id") == cluster_id)
+        if rows.height == 0:
+            known = ", ".join(self.clusters.get_column("cluster_id").head(5).to_list())
+            raise InputError(
+                f"no cluster {cluster_id!r} in this result; clusters start with {known or 'none'}"
+            )
+        return rows.row(0, named=True)
+
+    def cluster(self, cluster_id: str) -> ClusterView:
+        """Evidence, members and daily timeline (accounts created, active) of one cluster."""
+        info = self._row(cluster_id)
+        members = self.members.filter(pl.col("cluster_id") == cluster_id)
+        evidence = self.evidence.filter(pl.col("cluster_id") == cluster_id)
+        created = (
+            members.drop_nulls("created_at")
+            .group_by(pl.col("created_at").dt.date().alias("day"))
+            .len("accounts_created")
+        )
+        active = (
+            members.drop_nulls("first_seen")
+            .group_by(pl.col("first_seen").dt.date().alias("day"))
+            .len("accounts_first_seen")
+        )
+        timeline = (
+            created.join(active, on="day", how="full", coalesce=True).fill_null(0).sort("day")
+        )
+        return ClusterView(cluster_id, info, evidence, members, timeline)
+
+    def cluster_graph(self, cluster_id: str) -> nx.Graph:
+        """The cluster's accounts and the values they share, as a bipartite networkx graph.
+
+        Account nodes are ``"account:<id>"`` with ``kind="account"``; value nodes are
+        ``"<signal_type>:<value>"`` with ``kind="signal"``, ``signal_type``, ``rarity``,
+        ``weight``, ``accounts_total`` and ``accounts_in_cluster``. Edges carry ``n_events``.
+        """
+        self._row(cluster_id)
+        table = self._run.table
+        values = self._run.weighted.values
+        members = self.members.filter(pl.col("cluster_id") == cluster_id).select("account_id")
+        accounts = table.accounts.join(members, on="account_id").select("account", "account_id")
+        edges = table.edges.join(accounts, on="account").select(
+            "account", "account_id", "value", "n_events"
+        )
+        shared = (
+            edges.group_by("value")
+            .len("accounts_in_cluster")
+            .filter(pl.col("accounts_in_cluster") >= 2)
+        )
+        edges = edges.join(shared, on="value").join(values, on="value")
+        graph = nx.Graph(cluster_id=cluster_id)
+        for account_id in accounts.get_column("account_id").sort().to_list():
+            graph.add_node(f"account:{account_id}", kind="account", account_id=account_id)
+        for row in edges.sort("value", "account").iter_rows(named=True):
+            node = f"{row['signal_type']}:{row['signal_value']}"
+            if node not in graph:
+                graph.add_node(
+                    node,
+                    kind="signal",
+                    signal_type=row["signal_type"],
+                    signal_value=row["signal_value"],
+                    rarity=float(row["rarity"]),
+                    weight=float(row["weight"]),
+                    accounts_total=int(row["degree"]),
+                    accounts_in_cluster=int(row["accounts_in_cluster"]),
+                )
+            graph.add_edge(f"account:{row['account_id']}", node, n_events=int(row["n_events"]))
+        return graph
+
+    # -- output ---------------------------------------------------------------------------
+    def write(
+        self,
+        path: str | Path,
+        format: str = "csv",
+        *,
+        overwrite: bool = False,
+        safe: bool = True,
+    ) -> Path:
+        """Write every output file into the directory ``path``, atomically.
+
+        ``format`` is ``"csv"`` (formula-like cells neutralised unless ``safe=False``) or
+        ``"parquet"``. ``summary.json`` is always JSON.
+        """
+        if format not in _FORMATS:
+            raise SettingsError(f"The 'format' option must be one of {_FORMATS}. Got {format!r}.")
+        target = Path(path)
+        with atomic_directory(target, overwrite=overwrite) as tmp:
+            write_table(self.clusters, tmp, "clusters", format, safe=safe)
+            write_table(self.members, tmp, "members", format, safe=safe)
+            write_table(self.evidence, tmp, "evidence", format, safe=safe)
+            write_table(self.rejects, tmp, "rejects", format, safe=safe)
+            (tmp / "summary.json").write_text(
+                json.dumps(self.summary, indent=2, sort_keys=False, default=str) + "\n"
+            )
+        return target
+
+    # -- display ----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        counts = self.summary.get("counts", {})
+        return (
+            f"<Analysis: {counts.get('clusters', 0)} clusters "
+            f"({counts.get('flagged_clusters', 0)} flagged, "
+            f"{counts.get('flagged_accounts', 0)} accounts) among "
+            f"{counts.get('accounts', 0)} accounts; see .clusters, .members, .evidence, "
+            f".cluster(id), .cluster_graph(id), .write(path)>"
+        )
+
+    def _repr_html_(self) -> str:
+        top = self.clusters.head(10).select(
+            "rank", "cluster_id", "score", "flagged", "n_accounts", "summary"
+        )
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in top.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            for row in top.iter_rows()
+        )
+        return (
+            f"<p>{html.escape(repr(self))}</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )

@@ -1,0 +1,184 @@
+"""The graph stages against a plain networkx computation on small random graphs."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import networkx as nx
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sybilgraph.cluster import cluster
+from sybilgraph.link import link
+from sybilgraph.settings import Settings
+from sybilgraph.weigh import WeightedValues
+
+FAMILIES = ["payment", "network", "content"]
+
+
+def random_bipartite(seed: int, n_accounts: int, n_values: int, p: float) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    value_family = rng.integers(0, len(FAMILIES), n_values)
+    value_weight = rng.uniform(0.1, 1.0, n_values).round(3)
+    for a in range(n_accounts):
+        for v in range(n_values):
+            if rng.random() < p:
+                rows.append((a, v, float(value_weight[v]), FAMILIES[value_family[v]]))
+    return pl.DataFrame(
+        rows,
+        schema={"account": pl.UInt32, "value": pl.UInt32, "weight": pl.Float64, "family": pl.String},
+        orient="row",
+    )
+
+
+def reference_pairs(edges: pl.DataFrame, org: dict[int, str | None], s: Settings) -> dict:
+    """Weighted projection with networkx: noisy-OR per family, summed across families."""
+    graph = nx.Graph()
+    for a, v, w, f in edges.iter_rows():
+        graph.add_node(("a", a))
+        graph.add_node(("v", v), weight=w, family=f)
+        graph.add_edge(("a", a), ("v", v))
+    accounts = sorted(n for n in graph if n[0] == "a")
+    out = {}
+    for (_, a), (_, b) in itertools.combinations(accounts, 2):
+        common = set(graph[("a", a)]) & set(graph[("a", b)])
+        if not common:
+            continue
+        per_family: dict[str, float] = {}
+        for node in common:
+            fam = graph.nodes[node]["family"]
+            per_family[fam] = per_family.get(fam, 0.0) + math.log(1 - graph.nodes[node]["weight"])
+        weight = sum(1 - math.exp(x) for x in per_family.values())
+        if org.get(a) is not None and org.get(a) == org.get(b):
+            weight *= s.org_discount
+        if weight >= s.min_pair_weight and len(per_family) >= s.min_pair_types:
+            out[(a, b)] = (round(weight, 6), len(per_family))
+    return out
+
+
+def run_link(edges: pl.DataFrame, org: dict[int, str | None], s: Settings) -> dict:
+    degree = edges.group_by("value").len("d")
+    e = edges.join(degree, on="value").with_columns(
+        (pl.col("d") > s.hub_degree).alias("hub")
+    ).drop("d")
+    org_frame = pl.DataFrame(
+        {"account": list(org), "org_id": list(org.values())},
+        schema={"account": pl.UInt32, "org_id": pl.String},
+    )
+    pairs = link(WeightedValues(e, e, 0), org_frame, s).pairs
+    return {(a, b): (round(w, 6), n) for a, b, w, n in pairs.iter_rows()}
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.floats(0.05, 0.4))
+def test_link_equals_networkx_projection_without_hubs(seed: int, p: float) -> None:
+    edges = random_bipartite(seed, 14, 10, p)
+    org = {a: ("org1" if a % 3 == 0 else None) for a in range(14)}
+    s = Settings(hub_degree=1000, min_pair_weight=0.3, min_pair_types=1)
+    assert run_link(edges, org, s) == reference_pairs(edges, org, s)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_hub_ring_pairs_carry_their_full_projection_weight(seed: int) -> None:
+    edges = random_bipartite(seed, 40, 6, 0.5)
+    org: dict[int, str | None] = {a: None for a in range(40)}
+    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.0, min_pair_types=1)
+    ours = run_link(edges, org, s)
+    reference = reference_pairs(edges, org, s)
+    # The ring proposes fewer pairs than the full projection, never a pair it does not have,
+    # and scores each one on everything the two accounts share.
+    assert ours
+    assert set(ours) <= set(reference)
+    assert all(ours[k] == reference[k] for k in ours)
+    # Each hub value keeps its accounts connected through the ring.
+    ring = nx.Graph(list(ours))
+    for value, members in edges.group_by("value").agg(pl.col("account")).iter_rows():
+        if len(members) > s.hub_degree:
+            assert nx.is_connected(ring.subgraph(members)), value
+
+
+def random_pairs(seed: int, n: int, p: float) -> pl.DataFrame:
+    g = nx.gnp_random_graph(n, p, seed=seed)
+    rng = np.random.default_rng(seed)
+    rows = [(min(a, b), max(a, b), float(rng.uniform(0.5, 3.0))) for a, b in g.edges()]
+    return pl.DataFrame(
+        rows, schema={"a": pl.UInt32, "b": pl.UInt32, "weight": pl.Float64}, orient="row"
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.floats(0.01, 0.2))
+def test_merged_clusters_are_connected_components_when_merging_is_free(
+    seed: int, p: float
+) -> None:
+    pairs = random_pairs(seed, 60, p)
+    if pairs.height == 0:
+        return
+    result = cluster(pairs, Settings(merge_weight=0.0, merge_links=1)).membership
+    ours = {frozenset(g) for g in result.group_by("cluster").agg("account")["account"].to_list()}
+    reference_graph = nx.Graph([(a, b) for a, b, _ in pairs.iter_rows()])
+    reference = {frozenset(c) for c in nx.connected_components(reference_graph)}
+    assert ours == reference
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.floats(0.02, 0.3))
+def test_every_linked_account_in_exactly_one_cluster_and_subgroups_nest(
+    seed: int, p: float
+) -> None:
+    pairs = random_pairs(seed, 50, p)
+    if pairs.height == 0:
+        return
+    m = cluster(pairs, Settings()).membership
+    linked = set(pairs["a"].to_list()) | set(pairs["b"].to_list())
+    assert sorted(m["account"].to_list()) == sorted(linked)
+    assert m.group_by("subgroup").agg(pl.col("cluster").n_unique())["cluster"].max() == 1
+
+
+def test_cluster_is_deterministic_for_a_seed() -> None:
+    pairs = random_pairs(3, 200, 0.05)
+    one = cluster(pairs, Settings(seed=5)).membership
+    two = cluster(pairs, Settings(seed=5)).membership
+    assert one.equals(two)
+
+
+def test_two_dense_groups_joined_by_one_link_stay_apart() -> None:
+    rows = [(a, b, 2.0) for a, b in itertools.combinations(range(20), 2)]
+    rows += [(a, b, 2.0) for a, b in itertools.combinations(range(20, 40), 2)]
+    rows.append((5, 25, 2.0))
+    pairs = pl.DataFrame(
+        rows, schema={"a": pl.UInt32, "b": pl.UInt32, "weight": pl.Float64}, orient="row"
+    )
+    m = cluster(pairs, Settings()).membership
+    sizes = sorted(m.group_by("cluster").len()["len"].to_list())
+    assert sizes == [20, 20]
+
+
+@pytest.mark.parametrize("cells", [5, 20])
+def test_cells_of_one_operation_merge_into_one_cluster(cells: int) -> None:
+    # Cells of 10 accounts, fully linked inside, and each account linked to a few accounts of
+    # other cells (shared proxies and templates across cells).
+    rng = np.random.default_rng(0)
+    rows = []
+    n = cells * 10
+    for c in range(cells):
+        members = range(c * 10, c * 10 + 10)
+        rows += [(a, b, 3.0) for a, b in itertools.combinations(members, 2)]
+    for a in range(n):
+        for b in rng.choice(n, 4, replace=False):
+            if b // 10 != a // 10:
+                rows.append((min(a, int(b)), max(a, int(b)), 1.0))
+    pairs = (
+        pl.DataFrame(rows, schema={"a": pl.UInt32, "b": pl.UInt32, "weight": pl.Float64},
+                     orient="row")
+        .group_by("a", "b").agg(pl.col("weight").max()).sort("a", "b")
+    )
+    m = cluster(pairs, Settings(resolution=0.5)).membership
+    assert m["subgroup"].n_unique() > 1
+    assert m["cluster"].n_unique() == 1
