@@ -30,7 +30,14 @@ import polars as pl
 from sybilgraph.errors import InputError
 from sybilgraph.schema import ACCOUNT_ID, KIND, OPERATION_ID
 
-__all__ = ["AccountMetrics", "Evaluation", "Ranking", "adjusted_rand_index", "evaluate"]
+__all__ = [
+    "AccountMetrics",
+    "Evaluation",
+    "Ranking",
+    "adjusted_rand_index",
+    "evaluate",
+    "evaluate_frames",
+]
 
 CLUSTER_ID = "cluster_id"
 RANK = "rank"
@@ -41,6 +48,14 @@ BENIGN_KIND = "benign"
 _TRUE_WORDS = frozenset({"true", "t", "1", "yes", "y"})
 _FALSE_WORDS = frozenset({"false", "f", "0", "no", "n"})
 _SHOWN_ROWS = 3
+
+# The engine's acceptance thresholds, the defaults of :meth:`Evaluation.passes`.
+MIN_OP_SIZE = 15
+MIN_RECALL = 0.95
+MIN_MAIN_SHARE = 0.90
+MIN_PRECISION = 0.98
+MAX_FPR = 0.001
+MIN_ARI = 0.9
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -410,12 +425,12 @@ class Evaluation:
 
     def _checks(
         self,
-        min_op_size: int | None,
-        min_recall: float,
-        min_main_share: float,
-        min_precision: float,
-        max_fpr: float,
-        min_ari: float,
+        min_op_size: int | None = None,
+        min_recall: float = MIN_RECALL,
+        min_main_share: float = MIN_MAIN_SHARE,
+        min_precision: float = MIN_PRECISION,
+        max_fpr: float = MAX_FPR,
+        min_ari: float = MIN_ARI,
     ) -> list[_Check]:
         size = self.min_op_size if min_op_size is None else min_op_size
         big = self.operations.filter(pl.col("size") >= size)
@@ -481,11 +496,11 @@ class Evaluation:
         self,
         min_op_size: int | None = None,
         *,
-        min_recall: float = 0.95,
-        min_main_share: float = 0.90,
-        min_precision: float = 0.98,
-        max_fpr: float = 0.001,
-        min_ari: float = 0.9,
+        min_recall: float = MIN_RECALL,
+        min_main_share: float = MIN_MAIN_SHARE,
+        min_precision: float = MIN_PRECISION,
+        max_fpr: float = MAX_FPR,
+        min_ari: float = MIN_ARI,
     ) -> dict[str, bool]:
         """The engine's acceptance checks, by name.
 
@@ -524,7 +539,7 @@ class Evaluation:
         >>> d["flagged_clusters"]["precision"], d["operations"][0]["main_cluster"]
         (0.75, 'C1')
         """
-        checks = self._checks(None, 0.95, 0.90, 0.98, 0.001, 0.9)
+        checks = self._checks()
         return {
             "out_dir": str(self.out_dir),
             "truth": str(self.truth_path),
@@ -617,7 +632,7 @@ class Evaluation:
                 for row in self.kinds.select(kind_columns).iter_rows()
             ],
         )
-        checks = self._checks(None, 0.95, 0.90, 0.98, 0.001, 0.9)
+        checks = self._checks()
         lines += ["", f"Checks ({sum(ch.ok for ch in checks)} of {len(checks)} pass)"]
         lines += _grid(
             ["", "check", "detail"],
@@ -627,10 +642,11 @@ class Evaluation:
         return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
-        n_pass = sum(self.passes().values())
+        checks = self.passes()
         return (
             f"Evaluation(out_dir={str(self.out_dir)!r}, precision={_fmt(self.flagged.precision)}, "
-            f"recall={_fmt(self.flagged.recall)}, ari={self.ari:.4f}, checks={n_pass}/6 pass)"
+            f"recall={_fmt(self.flagged.recall)}, ari={self.ari:.4f}, "
+            f"checks={sum(checks.values())}/{len(checks)} pass)"
         )
 
 
@@ -676,7 +692,7 @@ def evaluate_frames(
     members: pl.DataFrame,
     truth: pl.DataFrame,
     *,
-    min_op_size: int = 15,
+    min_op_size: int = MIN_OP_SIZE,
     out_dir: str | Path = "<memory>",
     truth_path: str | Path = "<memory>",
 ) -> Evaluation:
@@ -861,7 +877,9 @@ def _operations(accounts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def evaluate(out_dir: str | Path, truth_path: str | Path, *, min_op_size: int = 15) -> Evaluation:
+def evaluate(
+    out_dir: str | Path, truth_path: str | Path, *, min_op_size: int = MIN_OP_SIZE
+) -> Evaluation:
     """Score the output directory of ``sybilgraph analyze`` against a truth table.
 
     Parameters
