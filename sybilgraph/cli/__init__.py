@@ -7,7 +7,9 @@ Each subcommand lives in its own module and is registered on the group below. Ex
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 from typing import Any
 
 import click
@@ -16,6 +18,14 @@ from sybilgraph._version import __version__
 from sybilgraph.errors import SybilgraphError
 
 __all__ = ["cli", "main"]
+
+
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler so that partial outputs are cleaned up on the way out."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
 
 
 class _Group(click.Group):
@@ -28,8 +38,11 @@ class _Group(click.Group):
             click.echo(f"Error: {err}", err=True)
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            click.echo("Interrupted; no output was written.", err=True)
             ctx.exit(130)
+        except Terminated:
+            click.echo("Terminated; no output was written.", err=True)
+            ctx.exit(143)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,5 +73,10 @@ _register()
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script.
+
+    SIGTERM (what batch schedulers send) is turned into an exception so that a run stopped
+    mid-way removes its temporary output directory and leaves the previous outputs untouched.
+    """
+    signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(cli.main(standalone_mode=True))
