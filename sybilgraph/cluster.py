@@ -94,9 +94,7 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
     >>> c.membership.group_by("cluster").len().sort("len")["len"].to_list()
     [2, 3]
     """
-    empty = pl.DataFrame(
-        schema={"account": pl.UInt32, "cluster": pl.Int64, "subgroup": pl.Int64}
-    )
+    empty = pl.DataFrame(schema={"account": pl.UInt32, "cluster": pl.Int64, "subgroup": pl.Int64})
     if pairs.height == 0:
         return Clustering(membership=empty, n_subgroups=0)
     a = pairs.get_column("a").to_numpy()

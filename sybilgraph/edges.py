@@ -108,6 +108,4 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
         .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
         .sort("value", "account")
     )
-    return EdgeTable(
-        edges=edges, accounts=accounts, values=values, n_observations=observed.height
-    )
+    return EdgeTable(edges=edges, accounts=accounts, values=values, n_observations=observed.height)

@@ -92,9 +92,7 @@ def _ring_pairs(hub_edges: pl.DataFrame, k: int, seed: int) -> pl.DataFrame:
     )
 
 
-def link(
-    weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
-) -> Pairs:
+def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings) -> Pairs:
     """Score candidate account pairs on all the evidence they share.
 
     Parameters

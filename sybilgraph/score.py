@@ -238,8 +238,9 @@ def score(
         .with_row_index("rank", offset=1)
         .with_columns(
             pl.col("rank").cast(pl.Int64),
-            pl.format("C{}", pl.col("rank").cast(pl.String).str.zfill(_width(sizes.height)))
-            .alias("cluster_id"),
+            pl.format("C{}", pl.col("rank").cast(pl.String).str.zfill(_width(sizes.height))).alias(
+                "cluster_id"
+            ),
             (pl.col("score") >= settings.review_threshold).alias("flagged"),
         )
     )
@@ -249,9 +250,9 @@ def score(
     evidence = (
         in_cluster.join(ids, on="cluster")
         .with_columns(
-            (
-                pl.col("weight") * pl.col("share") * pl.col("accounts_in_cluster").log1p()
-            ).alias("_order"),
+            (pl.col("weight") * pl.col("share") * pl.col("accounts_in_cluster").log1p()).alias(
+                "_order"
+            ),
             pl.col("share").round(6),
         )
         .sort(
@@ -362,7 +363,7 @@ def _summaries(evidence: pl.DataFrame, clusters: pl.DataFrame, n_pop: int) -> pl
         noun = singular if row["k"] == 1 else plural
         text = f"{row['k']} {noun}"
         if row["exclusive"]:
-            text += " used only by them" if row["k"] > 1 else " used only by them"
+            text += " used only by them"
         parts.append(text)
     lines: dict[int, str] = {}
     for row in clusters.iter_rows(named=True):

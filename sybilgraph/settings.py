@@ -109,8 +109,7 @@ class Settings:
     # -- weigh ------------------------------------------------------------------------------
     type_priors: Mapping[str, float] = _field(
         DEFAULT_TYPE_PRIORS,
-        "Prior weight of one shared value per signal type; types not listed get "
-        "default_prior.",
+        "Prior weight of one shared value per signal type; types not listed get default_prior.",
     )
     default_prior: float = _field(0.6, "Prior of signal types not named in type_priors.")
     min_accounts_per_value: int = _field(
@@ -132,9 +131,7 @@ class Settings:
         "Values shared by more accounts than this are linked through a sparse k-nearest "
         "ring instead of all pairs, so memory stays linear in the value's degree.",
     )
-    hub_neighbours: int = _field(
-        8, "Neighbours per account in the sparse ring of a hub value."
-    )
+    hub_neighbours: int = _field(8, "Neighbours per account in the sparse ring of a hub value.")
     min_pair_weight: float = _field(
         1.0,
         "Account pairs whose summed evidence weight is below this are not linked.",
@@ -347,7 +344,9 @@ class Settings:
         1.0
         """
         base = signal_type.split(":", 1)[0]
-        return float(self.type_priors.get(signal_type, self.type_priors.get(base, self.default_prior)))
+        return float(
+            self.type_priors.get(signal_type, self.type_priors.get(base, self.default_prior))
+        )
 
 
 def _bad(name: str, want: str, got: Any) -> str:

@@ -51,14 +51,16 @@ FAMILIES: dict[str, str] = {
     "prompt_window": "timing",
 }
 
-_OBS_SCHEMA = {
-    schema.ACCOUNT_ID: pl.String,
-    schema.SIGNAL_TYPE: pl.String,
-    schema.SIGNAL_VALUE: pl.String,
-    "n_events": pl.Int64,
-    schema.FIRST_SEEN: schema.DATETIME,
-    schema.LAST_SEEN: schema.DATETIME,
-}
+_OBS_SCHEMA = pl.Schema(
+    {
+        schema.ACCOUNT_ID: pl.String(),
+        schema.SIGNAL_TYPE: pl.String(),
+        schema.SIGNAL_VALUE: pl.String(),
+        "n_events": pl.Int64(),
+        schema.FIRST_SEEN: schema.DATETIME,
+        schema.LAST_SEEN: schema.DATETIME,
+    }
+)
 
 _SYNC_TYPE_NAME = {"ip": "ip_window", "prompt_fingerprint": "prompt_window"}
 
@@ -201,13 +203,16 @@ def build_observations(
 
 
 def _activity(parts: list[pl.LazyFrame], created: pl.LazyFrame | None) -> pl.LazyFrame:
-    act_schema = {
-        schema.ACCOUNT_ID: pl.String,
-        "n_events": pl.Int64,
-        schema.FIRST_SEEN: schema.DATETIME,
-        schema.LAST_SEEN: schema.DATETIME,
-        schema.ORG_ID: pl.String,
-    }
+    act_schema = pl.Schema(
+        {
+            schema.ACCOUNT_ID: pl.String(),
+            "n_events": pl.Int64(),
+            schema.FIRST_SEEN: schema.DATETIME,
+            schema.LAST_SEEN: schema.DATETIME,
+            schema.ORG_ID: pl.String(),
+        }
+    )
+
     if parts:
         act = (
             pl.concat([p.cast(act_schema) for p in parts], how="vertical")
@@ -367,7 +372,9 @@ def _sync_tokens(base: pl.LazyFrame, col: str, settings: Settings, rate: float) 
 def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
     typ = pl.col(schema.SIGNAL_TYPE).cast(pl.String).str.strip_chars()
     value = pl.col(schema.SIGNAL_VALUE).cast(pl.String).str.strip_chars()
-    value = pl.when(typ.is_in(list(schema.IP_COLUMNS))).then(value.str.to_lowercase()).otherwise(value)
+    value = (
+        pl.when(typ.is_in(list(schema.IP_COLUMNS))).then(value.str.to_lowercase()).otherwise(value)
+    )
     grouped = (
         edges.select(
             pl.col(schema.ACCOUNT_ID),
@@ -416,7 +423,9 @@ def _account_signals(accounts: pl.LazyFrame, settings: Settings) -> list[pl.Lazy
         if col in names:
             out.append(one(col, _normalise(pl.col(col), col)))
     if "signup_ip" in names:
-        out.append(_prefixes(one("signup_ip", _normalise(pl.col("signup_ip"), "signup_ip")), settings))
+        out.append(
+            _prefixes(one("signup_ip", _normalise(pl.col("signup_ip"), "signup_ip")), settings)
+        )
     if schema.EMAIL in names:
         email = _normalise(pl.col(schema.EMAIL), "email")
         out.append(one("email", _canonical_email(email)))

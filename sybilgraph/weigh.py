@@ -76,11 +76,16 @@ def weigh(table: EdgeTable, settings: Settings) -> WeightedValues:
     values = (
         table.values.join(priors, on="signal_type", how="left")
         .with_columns(
-            (pl.lit(n, dtype=pl.Float64) / pl.col("degree")).log().truediv(log_n).clip(0.0, 1.0)
+            (pl.lit(n, dtype=pl.Float64) / pl.col("degree"))
+            .log()
+            .truediv(log_n)
+            .clip(0.0, 1.0)
             .alias("rarity")
         )
         .with_columns(
-            pl.when((pl.col("degree") >= settings.min_accounts_per_value) & (pl.col("degree") <= cap))
+            pl.when(
+                (pl.col("degree") >= settings.min_accounts_per_value) & (pl.col("degree") <= cap)
+            )
             .then(pl.col("prior") * pl.col("rarity"))
             .otherwise(0.0)
             .alias("weight"),

@@ -20,7 +20,9 @@ def digest(directory: Path) -> dict[str, str]:
     }
 
 
-def test_ring_is_found_whole_and_ranked_first(population: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+def test_ring_is_found_whole_and_ranked_first(
+    population: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
     events, accounts = population
     result = sybilgraph.analyze(events, accounts)
     top = result.clusters.row(0, named=True)
@@ -32,7 +34,9 @@ def test_ring_is_found_whole_and_ranked_first(population: tuple[pl.DataFrame, pl
     assert flagged.height == 1
 
 
-def test_every_account_in_at_most_one_cluster(population: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+def test_every_account_in_at_most_one_cluster(
+    population: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
     result = sybilgraph.analyze(*population)
     assert result.members["account_id"].is_unique().all()
 
@@ -64,7 +68,8 @@ def test_a_value_shared_by_most_accounts_does_not_weld_the_population(
     result = sybilgraph.analyze(hubbed, accounts)
     assert result.clusters["n_accounts"].max() < 100
     top = result.clusters.row(0, named=True)
-    assert top["n_accounts"] == 30 and top["flagged"]
+    assert top["n_accounts"] == 30
+    assert top["flagged"]
     # The hub value stays visible as evidence where it is shared inside a cluster.
     assert result.summary["counts"]["values_capped"] >= 1
 
@@ -76,7 +81,12 @@ def test_manifest_records_settings_counts_and_stage_timings(
     summary = result.summary
     assert summary["settings"]["seed"] == 9
     assert [s["stage"] for s in summary["stages"]] == [
-        "load", "signals", "weigh", "link", "cluster", "score"
+        "load",
+        "signals",
+        "weigh",
+        "link",
+        "cluster",
+        "score",
     ]
     assert summary["peak_memory_mb"] > 0
     assert summary["counts"]["accounts"] == 630

@@ -38,7 +38,9 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
-def write_table(frame: pl.DataFrame, directory: Path, name: str, fmt: str, *, safe: bool = True) -> Path:
+def write_table(
+    frame: pl.DataFrame, directory: Path, name: str, fmt: str, *, safe: bool = True
+) -> Path:
     """Write ``frame`` as ``name.csv`` or ``name.parquet`` in ``directory``.
 
     Examples

@@ -9,7 +9,7 @@ import polars as pl
 from sybilgraph.settings import Settings
 from sybilgraph.signals import build_observations, family_of
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def events(**cols: list) -> pl.LazyFrame:
@@ -52,7 +52,11 @@ def test_email_normalisation_and_stems() -> None:
     acc = pl.LazyFrame(
         {
             "account_id": ["a", "b", "c"],
-            "email": ["John.Smith+promo@gmail.com", "johnsmith@googlemail.com", "jsmith1984@mail.ru"],
+            "email": [
+                "John.Smith+promo@gmail.com",
+                "johnsmith@googlemail.com",
+                "jsmith1984@mail.ru",
+            ],
         }
     )
     obs = build_observations(None, acc, None, Settings())
@@ -66,7 +70,10 @@ def test_email_normalisation_and_stems() -> None:
 
 def test_signup_bursts_on_offset_grids_do_not_split_a_burst() -> None:
     # Two sign-ups 2 minutes apart straddle a 10-minute boundary: the shifted grid joins them.
-    created = [dt.datetime(2025, 5, 1, 9, 59, tzinfo=UTC), dt.datetime(2025, 5, 1, 10, 1, tzinfo=UTC)]
+    created = [
+        dt.datetime(2025, 5, 1, 9, 59, tzinfo=UTC),
+        dt.datetime(2025, 5, 1, 10, 1, tzinfo=UTC),
+    ]
     acc = pl.LazyFrame({"account_id": ["a", "b"], "created_at": created}).with_columns(
         pl.col("created_at").cast(pl.Datetime("us", "UTC"))
     )
@@ -81,21 +88,28 @@ def test_sync_tokens_are_sampled_consistently_across_accounts() -> None:
     ev = events(
         account_id=[f"a{i % 40}" for i in range(n)],
         ip=[f"10.0.0.{i % 7}" for i in range(n)],
-        timestamp=[dt.datetime(2025, 5, 1, tzinfo=UTC) + dt.timedelta(minutes=7 * i) for i in range(n)],
+        timestamp=[
+            dt.datetime(2025, 5, 1, tzinfo=UTC) + dt.timedelta(minutes=7 * i) for i in range(n)
+        ],
     )
     s = Settings(sync_token_budget=200, sync_types=("ip",))
     one = build_observations(ev, None, None, s)
     two = build_observations(ev, None, None, s)
     assert 0 < one.sync_sample_rate < 1
     t1 = one.table.filter(pl.col("signal_type") == "ip_window").collect().sort(pl.all())
-    assert t1.equals(two.table.filter(pl.col("signal_type") == "ip_window").collect().sort(pl.all()))
+    assert t1.equals(
+        two.table.filter(pl.col("signal_type") == "ip_window").collect().sort(pl.all())
+    )
     full = build_observations(ev, None, None, Settings(sync_types=("ip",)))
-    all_tokens = set(full.table.filter(pl.col("signal_type") == "ip_window").collect()["signal_value"])
+    all_tokens = set(
+        full.table.filter(pl.col("signal_type") == "ip_window").collect()["signal_value"]
+    )
     kept = set(t1["signal_value"])
     assert kept < all_tokens
     # A kept token is kept for every account that used it.
     per_token_full = (
-        full.table.filter(pl.col("signal_type") == "ip_window").collect()
+        full.table.filter(pl.col("signal_type") == "ip_window")
+        .collect()
         .filter(pl.col("signal_value").is_in(list(kept)))
         .height
     )
