@@ -21,6 +21,7 @@ population of two million accounts scores in seconds.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from typing import Any
 import polars as pl
 
 from sybilgraph.errors import InputError
+from sybilgraph.export.tables import FORMULA_PREFIXES
+from sybilgraph.load import read_truth
 from sybilgraph.schema import ACCOUNT_ID, KIND, OPERATION_ID
 
 __all__ = [
@@ -90,7 +93,7 @@ def _where(path: Path, rows: Sequence[int]) -> str:
 def _read_table(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> pl.DataFrame:
     """Read the named columns of a CSV or Parquet file; CSV cells stay strings."""
     if not path.is_file():
-        raise InputError(f"{path}: file not found")
+        raise InputError(f"{path}: no such file or directory")
     try:
         if path.suffix == ".parquet":
             frame = pl.scan_parquet(path)
@@ -178,6 +181,21 @@ def _parse_bool(frame: pl.DataFrame, path: Path, column: str) -> pl.Series:
     return parsed
 
 
+def _unguard_ids(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """Undo the spreadsheet formula guard of CSV exports on account ids.
+
+    ``analyze`` writes an id such as ``-x`` as ``'-x`` so that spreadsheets show it as text;
+    the truth may or may not be written the same way, so both sides are compared unguarded.
+    """
+    if path.suffix == ".parquet":
+        return frame
+    guarded = "^'[" + "".join(re.escape(c) for c in FORMULA_PREFIXES) + "]"
+    column = pl.col(ACCOUNT_ID)
+    return frame.with_columns(
+        pl.when(column.str.contains(guarded)).then(column.str.slice(1)).otherwise(column)
+    )
+
+
 def _load_clusters(path: Path) -> pl.DataFrame:
     frame = _as_strings(_read_table(path, (CLUSTER_ID, RANK, FLAGGED)), (CLUSTER_ID,))
     _require_values(frame, path, (CLUSTER_ID,))
@@ -187,6 +205,7 @@ def _load_clusters(path: Path) -> pl.DataFrame:
 
 def _load_members(path: Path, clusters: pl.DataFrame, clusters_path: Path) -> pl.DataFrame:
     frame = _as_strings(_read_table(path, (ACCOUNT_ID, CLUSTER_ID)), (ACCOUNT_ID, CLUSTER_ID))
+    frame = _unguard_ids(frame, path)
     _require_values(frame, path, (ACCOUNT_ID, CLUSTER_ID))
     _require_unique(frame, path, ACCOUNT_ID, "an account belongs to at most one cluster")
     unknown = (
@@ -198,24 +217,20 @@ def _load_members(path: Path, clusters: pl.DataFrame, clusters_path: Path) -> pl
         value = unknown.item(0, CLUSTER_ID)
         raise InputError(
             f"{path}: cluster_id {value!r} at {_where(path, unknown.get_column('row').to_list())} "
-            "is not in "
-            f"{clusters_path}; the two files must come from the same run"
+            f"is not in {clusters_path}; the two files must come from the same run"
         )
     return frame
 
 
 def _load_truth(path: Path) -> pl.DataFrame:
-    frame = _read_table(path, (ACCOUNT_ID, OPERATION_ID), (KIND,))
-    frame = _as_strings(frame, (ACCOUNT_ID, OPERATION_ID, KIND))
-    _require_values(frame, path, (ACCOUNT_ID,))
-    _require_unique(frame, path, ACCOUNT_ID, "the truth lists each account once")
-    if KIND not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(KIND))
-    blank_to_null = [
-        pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
-        for c in (OPERATION_ID, KIND)
-    ]
-    return frame.with_columns(blank_to_null)
+    # The loaders read every input format and validate ids; evaluation adds only the tolerance
+    # for formula-guarded ids and for truth files without a kind column.
+    truth = read_truth(path)
+    if truth.height == 0:
+        raise InputError(f"{path}: the truth lists no accounts; expected one row per account")
+    if KIND not in truth.columns:
+        truth = truth.with_columns(pl.lit(None, dtype=pl.String).alias(KIND))
+    return _unguard_ids(truth.select(ACCOUNT_ID, OPERATION_ID, KIND), path)
 
 
 # -- metrics ------------------------------------------------------------------------------------
