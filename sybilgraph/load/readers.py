@@ -22,7 +22,7 @@ from sybilgraph.errors import InputError
 from sybilgraph.load.columns import file_renames
 from sybilgraph.load.scan import read_columns, scan_source, unreadable
 from sybilgraph.load.sources import Source, expand_sources, file_sha256
-from sybilgraph.load.validate import ROW_INDEX, Rule, apply_rules, is_ip, valid_rows
+from sybilgraph.load.validate import ROW_INDEX, Check, Rule, apply_rules, is_ip, valid_rows
 from sybilgraph.settings import Settings
 
 __all__ = [
@@ -82,7 +82,8 @@ class Loaded:
         Valid rows only, with the contract's column names and canonical types.
     rejects : pl.DataFrame
         ``source``, ``row`` (1-based data row within its file), ``reason``, ``column``: one row
-        per problem, so a row with two problems is listed twice.
+        per rejected input row, in file and row order. A row with several problems is listed
+        under the first in the order of the columns (``account_id`` first).
     dropped_values : pl.DataFrame
         ``column``, ``reason``, ``count``: values nulled in rows that were kept.
     files : tuple of InputFile
@@ -115,8 +116,8 @@ class Loaded:
 
     @property
     def n_rejected(self) -> int:
-        """Distinct input rows rejected (a row with several problems counts once)."""
-        return self.rejects.select("source", "row").unique().height
+        """Input rows rejected (one row of :attr:`rejects` each)."""
+        return self.rejects.height
 
     @property
     def n_valid(self) -> int:
@@ -287,6 +288,23 @@ def _edge_checks(file: _File) -> list[tuple[str, str, pl.Expr]]:
     return [("bad_ip", label, is_ip_type & value.is_not_null() & ~is_ip(value))]
 
 
+def _first_problems(bad: pl.DataFrame, checks: Sequence[Check], path: str) -> pl.DataFrame:
+    """One reject per rejected row, naming its first problem in rule order."""
+    first = pl.coalesce([pl.when(pl.col(c.flag)).then(pl.lit(i)) for i, c in enumerate(checks)])
+    reasons = [c.reason for c in checks]
+    columns = [c.column for c in checks]
+    return bad.sort(ROW_INDEX).select(
+        pl.lit(path, pl.String).alias("source"),
+        pl.col(ROW_INDEX).cast(pl.Int64).alias("row"),
+        first.replace_strict(list(range(len(checks))), reasons, return_dtype=pl.String).alias(
+            "reason"
+        ),
+        first.replace_strict(list(range(len(checks))), columns, return_dtype=pl.String).alias(
+            "column"
+        ),
+    )
+
+
 def _empty_frame(columns: Sequence[str], dtypes: dict[str, pl.DataType]) -> pl.LazyFrame:
     return pl.LazyFrame(schema={c: dtypes[c] for c in columns})
 
@@ -328,17 +346,8 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
                 )
                 for c in drops
             )
-            rejects.extend(
-                bad_df.filter(pl.col(c.flag)).select(
-                    pl.lit(source.path, pl.String).alias("source"),
-                    pl.col(ROW_INDEX).cast(pl.Int64).alias("row"),
-                    pl.lit(c.reason, pl.String).alias("reason"),
-                    pl.lit(c.column, pl.String).alias("column"),
-                    pl.lit(i, pl.Int64).alias("__order"),
-                    pl.lit(len(inputs), pl.Int64).alias("__file"),
-                )
-                for i, c in enumerate(row_rejects)
-            )
+            if row_rejects:
+                rejects.append(_first_problems(bad_df, row_rejects, source.path))
             frames.append(flagged.filter(valid).select(outputs[c] for c in columns))
         inputs.append(
             InputFile(
@@ -350,11 +359,7 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
                 rows,
             )
         )
-    reject_df = (
-        pl.concat(rejects).sort("__file", "row", "__order").drop("__file", "__order")
-        if rejects
-        else pl.DataFrame(schema=REJECT_SCHEMA)
-    )
+    reject_df = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     dropped_df = (
         pl.concat(dropped)
         .group_by("column", "reason", maintain_order=True)

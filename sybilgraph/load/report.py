@@ -37,7 +37,7 @@ class ValidationReport:
     files : tuple of InputFile
         Files read.
     rows_read, rows_loaded, rows_rejected : int
-        Input rows, valid rows, and distinct rejected rows (``read = loaded + rejected``).
+        Input rows, valid rows and rejected rows (``read = loaded + rejected``).
     accounts : int
         Distinct account ids among the valid rows.
     first_time, last_time : datetime or None

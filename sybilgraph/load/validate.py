@@ -11,7 +11,9 @@ and what happens to a value that is there but cannot be used:
   and its other signals are still worth keeping).
 
 All rules are evaluated for every row in the same pass, so every problem of every column is
-found at once. A row with two problems is listed once per problem.
+found at once. A rejected row is listed once, under its first problem in column order
+(``account_id`` before timestamps before the rest), so that the rejects have exactly one entry
+per input row that was not used.
 
 Empty and whitespace-only strings are missing values. For ``account_id`` the usual spellings of
 a null written out as text (``NA``, ``N/A``, ``null``, ``None``, ``NaN``, ``nil``, ``#N/A``) are
