@@ -618,3 +618,17 @@ def test_cli_help_has_example() -> None:
     assert code == 0
     assert "  Example:\n      sybilgraph evaluate out --truth data/truth.csv\n" in stdout
     assert "--min-op-size" in stdout
+
+
+def test_cli_usage_errors(scenario: tuple[Path, Path], tmp_path: Path) -> None:
+    out, truth = scenario
+    code, _, stderr = _cli_invoke([str(out), "--truth", str(truth), "--min-op-size", "0"])
+    assert code == 2
+    assert "--min-op-size" in stderr
+    code, _, stderr = _cli_invoke([str(out)])
+    assert code == 2
+    assert "--truth" in stderr
+    unwritable = tmp_path / "no" / "such" / "dir" / "scores.json"
+    code, _, stderr = _cli_invoke([str(out), "--truth", str(truth), "--json", str(unwritable)])
+    assert code == 1
+    assert stderr.startswith(f"Error: {unwritable}: cannot write the JSON report")
