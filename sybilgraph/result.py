@@ -13,6 +13,7 @@ import polars as pl
 
 from sybilgraph.errors import InputError, SettingsError
 from sybilgraph.export import atomic_directory, write_table
+from sybilgraph.export.pseudonymize import pseudonymize_frame
 from sybilgraph.pipeline import RunResult
 
 __all__ = ["Analysis", "ClusterView"]
@@ -143,22 +144,32 @@ class Analysis:
         *,
         overwrite: bool = False,
         safe: bool = True,
+        pseudonymize_key: bytes | None = None,
     ) -> Path:
         """Write every output file into the directory ``path``, atomically.
 
         ``format`` is ``"csv"`` (formula-like cells neutralised unless ``safe=False``) or
-        ``"parquet"``. ``summary.json`` is always JSON.
+        ``"parquet"``. ``summary.json`` is always JSON. With ``pseudonymize_key``, account ids,
+        org ids and signal values are replaced by keyed HMAC-SHA256 pseudonyms.
         """
         if format not in _FORMATS:
             raise SettingsError(f"The 'format' option must be one of {_FORMATS}. Got {format!r}.")
         target = Path(path)
+        tables = {
+            "clusters": self.clusters,
+            "members": self.members,
+            "evidence": self.evidence,
+            "rejects": self.rejects,
+        }
+        summary = dict(self.summary)
+        if pseudonymize_key is not None:
+            tables = {k: pseudonymize_frame(v, pseudonymize_key) for k, v in tables.items()}
+            summary["pseudonymized"] = True
         with atomic_directory(target, overwrite=overwrite) as tmp:
-            write_table(self.clusters, tmp, "clusters", format, safe=safe)
-            write_table(self.members, tmp, "members", format, safe=safe)
-            write_table(self.evidence, tmp, "evidence", format, safe=safe)
-            write_table(self.rejects, tmp, "rejects", format, safe=safe)
+            for name, frame in tables.items():
+                write_table(frame, tmp, name, format, safe=safe)
             (tmp / "summary.json").write_text(
-                json.dumps(self.summary, indent=2, sort_keys=False, default=str) + "\n"
+                json.dumps(summary, indent=2, sort_keys=False, default=str) + "\n"
             )
         return target
 

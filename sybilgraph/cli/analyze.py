@@ -9,6 +9,7 @@ import click
 import polars as pl
 
 from sybilgraph.api import analyze
+from sybilgraph.export.pseudonymize import key_from_env
 from sybilgraph.load import parse_column_maps
 from sybilgraph.settings import Settings
 
@@ -135,6 +136,8 @@ def command(
     fmt: str,
     overwrite: bool,
     unsafe_csv: bool,
+    pseudonymize: bool,
+    key_env: str,
     top: int,
     quiet: bool,
 ) -> None:
@@ -148,10 +151,12 @@ def command(
         sybilgraph analyze sample_data/events.parquet \\
             --accounts sample_data/accounts.parquet -o out
         sybilgraph analyze logs/ --map client_ip=ip --signal tenant -o out --overwrite
+        SYBILGRAPH_KEY=... sybilgraph analyze logs/ -o shareable --pseudonymize
     """
     if not events and not edges and not accounts:
         raise click.UsageError("give at least one EVENTS path, --edges or --accounts")
     settings = resolve_settings(settings_file, maps, signals, {"seed": seed})
+    key = key_from_env(key_env) if pseudonymize else None
 
     def progress(line: str) -> None:
         click.echo(line, err=True)
@@ -163,7 +168,7 @@ def command(
         edges=list(edges) or None,
         progress=None if quiet else progress,
     )
-    result.write(output, fmt, overwrite=overwrite, safe=not unsafe_csv)
+    result.write(output, fmt, overwrite=overwrite, safe=not unsafe_csv, pseudonymize_key=key)
     if not quiet:
         counts = result.summary["counts"]
         click.echo(
