@@ -48,8 +48,10 @@ FLAGGED = "flagged"
 #: Kind given to benign truth accounts whose ``kind`` is empty or absent.
 BENIGN_KIND = "benign"
 
-_TRUE_WORDS = frozenset({"true", "t", "1", "yes", "y"})
-_FALSE_WORDS = frozenset({"false", "f", "0", "no", "n"})
+_BOOL_WORDS = {
+    **dict.fromkeys(("true", "t", "1", "yes", "y"), True),
+    **dict.fromkeys(("false", "f", "0", "no", "n"), False),
+}
 _SHOWN_ROWS = 3
 
 # The engine's acceptance thresholds, the defaults of :meth:`Evaluation.passes`.
@@ -90,10 +92,8 @@ def _where(path: Path, rows: Sequence[int]) -> str:
     return f"{label} {shown}{more}"
 
 
-def _read_table(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> pl.DataFrame:
+def _read_table(path: Path, required: Sequence[str]) -> pl.DataFrame:
     """Read the named columns of a CSV or Parquet file; CSV cells stay strings."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file or directory")
     try:
         if path.suffix == ".parquet":
             frame = pl.scan_parquet(path)
@@ -107,8 +107,7 @@ def _read_table(path: Path, required: Sequence[str], optional: Sequence[str] = (
                 f"{path}: missing column(s) {', '.join(map(repr, missing))}; "
                 f"found {', '.join(map(repr, names)) or 'no columns'}"
             )
-        wanted = [name for name in (*required, *optional) if name in names]
-        return frame.select(wanted).collect()
+        return frame.select(required).collect()
     except (pl.exceptions.PolarsError, OSError) as err:
         kind = "Parquet" if path.suffix == ".parquet" else "CSV"
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -160,18 +159,7 @@ def _parse_bool(frame: pl.DataFrame, path: Path, column: str) -> pl.Series:
         parsed = raw
     else:
         words = raw.cast(pl.String).str.strip_chars().str.to_lowercase()
-        parsed = (
-            pl.select(
-                pl.when(words.is_in(list(_TRUE_WORDS)))
-                .then(True)
-                .when(words.is_in(list(_FALSE_WORDS)))
-                .then(False)
-                .otherwise(None)
-                .alias(column)
-            )
-            .to_series()
-            .cast(pl.Boolean)
-        )
+        parsed = words.replace_strict(_BOOL_WORDS, default=None, return_dtype=pl.Boolean)
     bad = parsed.is_null().arg_true().to_list()
     if bad:
         raise InputError(
