@@ -15,7 +15,7 @@ Examples
 from sybilgraph._version import __version__
 from sybilgraph.api import analyze
 from sybilgraph.errors import InputError, SettingsError, SybilgraphError
-from sybilgraph.evaluate import Evaluation, evaluate
+from sybilgraph.evaluation import Evaluation, evaluate
 from sybilgraph.load import Loaded, read_accounts, read_edges, read_events, read_input, read_truth
 from sybilgraph.result import Analysis, ClusterView
 from sybilgraph.settings import Settings

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sybilgraph.errors import InputError
-from sybilgraph.evaluate import AccountMetrics, adjusted_rand_index, evaluate
+from sybilgraph.evaluation import AccountMetrics, adjusted_rand_index, evaluate
 
 # -- building runs by hand ----------------------------------------------------------------------
 
@@ -568,7 +568,7 @@ def test_table_sections_and_alignment(scenario: tuple[Path, Path]) -> None:
 
 def test_docstring_examples() -> None:
     # The package re-exports the function under the module's name, so fetch the module itself.
-    result = doctest.testmod(importlib.import_module("sybilgraph.evaluate"))
+    result = doctest.testmod(importlib.import_module("sybilgraph.evaluation"))
     assert result.attempted > 0
     assert result.failed == 0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sybilgraph.evaluate import evaluate
+from sybilgraph.evaluation import evaluate
 
 __all__ = ["command"]
 
