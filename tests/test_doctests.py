@@ -1,4 +1,4 @@
-"""The examples in the docstrings run, and every public name has one.
+"""The examples in the docstrings and in docs/ run, and every public name has one.
 
 Each module of the package is a test of its own, so a failure names the module. The command
 line modules are left out: their docstrings are click help texts, checked by the CLI tests.
@@ -17,6 +17,7 @@ import pytest
 import sybilgraph
 
 SKIPPED = ("sybilgraph.__main__", "sybilgraph.cli")
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def _skipped(name: str) -> bool:
@@ -57,6 +58,17 @@ def test_doctests(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         result = runner.run(test, out=failures.append)
         assert result.attempted == len(test.examples)
     assert not failures, "".join(failures)
+
+
+@pytest.mark.parametrize("page", ["api.md"])
+def test_documentation_examples(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pages write their example files relative to the working directory.
+    monkeypatch.chdir(tmp_path)
+    result = doctest.testfile(
+        str(DOCS / page), module_relative=False, optionflags=doctest.ELLIPSIS, report=False
+    )
+    assert result.attempted > 0
+    assert result.failed == 0, f"{result.failed} example(s) of docs/{page} fail; see the output"
 
 
 def _public_names() -> list[str]:
