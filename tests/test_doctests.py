@@ -53,7 +53,7 @@ def test_doctests(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    failures = []
+    failures: list[str] = []
     for test in finder.find(module, name, globs=vars(module).copy()):
         result = runner.run(test, out=failures.append)
         assert result.attempted == len(test.examples)
