@@ -41,6 +41,10 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # project's environment whatever kernels the machine has registered.
     ipykernel_kernelspec.install(kernel_name=KERNEL, prefix=str(tmp_path))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
+    # Connection files and IPython profiles in scratch space: a read-only or customised home
+    # directory must not change the run.
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     # The inline backend renders with Agg, needs no display, and returns each figure as a PNG
     # output that the test can see.
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
