@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from sybilgraph import schema as sc
-from sybilgraph.load.timestamps import parse_timestamps
+from sybilgraph.load.timestamps import timestamp_stages
 
 __all__ = [
     "IPV4_PATTERN",
@@ -140,10 +140,6 @@ def _counts(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     )
 
 
-def _timestamps(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    return parse_timestamps(raw, dtype)
-
-
 def _present(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """True where the raw value is there at all (not null, not blank, not NaN)."""
     if isinstance(dtype, (pl.String, pl.Categorical, pl.Enum)):
@@ -159,7 +155,6 @@ PARSERS: dict[str, Parser] = {
     "ip": _ips,
     "email": _emails,
     "count": _counts,
-    "timestamp": _timestamps,
 }
 _DTYPES: dict[str, pl.DataType] = {
     "account_id": pl.String(),
@@ -183,8 +178,8 @@ class Rule:
         The file's column (after mapping) it is read from; None when the file lacks it, and
         the output is then all null.
     parser : str
-        Key of :data:`PARSERS`: ``account_id``, ``text``, ``ip``, ``email``, ``count`` or
-        ``timestamp``.
+        ``timestamp`` or a key of :data:`PARSERS`: ``account_id``, ``text``, ``ip``,
+        ``email``, ``count``.
     label : str
         Column name shown in rejects and reports (the user's own name for it).
     if_null : str or None
@@ -259,7 +254,8 @@ def apply_rules(
     >>> out.collect()[checks[0].flag].to_list()
     [False, True]
     """
-    values: list[pl.Expr] = []
+    # Most columns parse in one context; timestamps take several (see timestamp_stages).
+    stages: list[list[pl.Expr]] = [[]]
     flags: list[pl.Expr] = []
     checks: list[Check] = []
     outputs: dict[str, pl.Expr] = {}
@@ -271,11 +267,18 @@ def apply_rules(
         if rule.source is None:
             # An edge without a count column stands for one observation.
             default = 1 if rule.parser == "count" else None
-            values.append(pl.lit(default, dtype=rule.dtype).alias(_value(rule)))
+            stages[0].append(pl.lit(default, dtype=rule.dtype).alias(_value(rule)))
             continue
         raw = pl.col(rule.source)
         dtype = schema[rule.source]
-        values.append(PARSERS[rule.parser](raw, dtype).cast(rule.dtype).alias(_value(rule)))
+        if rule.parser == "timestamp":
+            for level, exprs in enumerate(timestamp_stages(rule.source, dtype, _value(rule))):
+                if level == len(stages):
+                    stages.append([])
+                stages[level].extend(exprs)
+        else:
+            parsed_expr = PARSERS[rule.parser](raw, dtype).cast(rule.dtype)
+            stages[0].append(parsed_expr.alias(_value(rule)))
         parsed = pl.col(_value(rule))
         if rule.if_null is not None:
             checks.append(Check(f"__c{len(checks)}", "reject", rule.if_null, rule.label))
@@ -287,7 +290,9 @@ def apply_rules(
     for reason, column, expr in extra_checks:
         checks.append(Check(f"__c{len(checks)}", "reject", reason, column))
         flags.append(expr.fill_null(False).alias(checks[-1].flag))
-    frame = frame.with_columns(values)
+    for exprs in stages:
+        if exprs:
+            frame = frame.with_columns(exprs)
     if flags:
         frame = frame.with_columns(flags)
     return frame, checks, outputs

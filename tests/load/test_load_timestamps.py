@@ -18,11 +18,7 @@ T = datetime(2024, 4, 22, 8, 0, tzinfo=UTC)
 
 def _parse(values: list[object], dtype: pl.DataType | None = None) -> list[datetime | None]:
     series = pl.Series("t", values, dtype=dtype, strict=False)
-    return (
-        pl.DataFrame([series])
-        .select(parse_timestamps(pl.col("t"), series.dtype).alias("t"))["t"]
-        .to_list()
-    )
+    return parse_timestamps(pl.DataFrame([series]), "t").to_list()
 
 
 @pytest.mark.parametrize(
