@@ -5,21 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import ipykernel.kernelspec
+import nbclient
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-ipykernel_kernelspec = pytest.importorskip("ipykernel.kernelspec")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 SAMPLE = ROOT / "sample_data"
 KERNEL = "sybilgraph-test"
-
-
-def _data_dir() -> Path:
-    override = os.environ.get("SYBILGRAPH_DATA")
-    return Path(override) if override else SAMPLE
 
 
 def test_committed_notebook_has_no_outputs() -> None:
@@ -31,15 +25,19 @@ def test_committed_notebook_has_no_outputs() -> None:
 
 
 def test_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Plotting is the optional `plot` extra, which `make test` installs.
     pytest.importorskip("matplotlib")
-    data = _data_dir()
+    # SYBILGRAPH_DATA, when set, points the notebook at other data; otherwise it must find
+    # sample_data/ by itself.
+    override = os.environ.get("SYBILGRAPH_DATA")
+    data = Path(override) if override else SAMPLE
     needed = ("events.parquet", "accounts.parquet", "truth.csv")
     missing = [name for name in needed if not (data / name).is_file()]
     if missing:
         pytest.fail(f"{data}: missing {', '.join(missing)}; run 'make sample-data' first")
     # A kernelspec of its own, pointing at this interpreter, so the notebook runs in the
     # project's environment whatever kernels the machine has registered.
-    ipykernel_kernelspec.install(kernel_name=KERNEL, prefix=str(tmp_path))
+    ipykernel.kernelspec.install(kernel_name=KERNEL, prefix=str(tmp_path))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
     # Connection files and IPython profiles in scratch space: a read-only or customised home
     # directory must not change the run.
@@ -48,7 +46,6 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # The inline backend renders with Agg, needs no display, and returns each figure as a PNG
     # output that the test can see.
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    monkeypatch.setenv("SYBILGRAPH_DATA", str(data.resolve()))
     pythonpath = os.environ.get("PYTHONPATH")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), pythonpath])))
 
