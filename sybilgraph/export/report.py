@@ -39,8 +39,8 @@ SCORE_BARS = 50
 EVIDENCE_ROWS = 15
 #: Members listed per cluster.
 MEMBER_ROWS = 12
-#: Longest value shown in full in a chart label before it is shortened.
-LABEL_CHARS = 38
+#: Longest chart label (value and type) before the value is shortened; fits the label column.
+LABEL_CHARS = 40
 
 _CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --bg: #f5f7fa; --accent: #2f55d4;
@@ -281,19 +281,20 @@ def _clusters_section(clusters: pl.DataFrame, anchors: dict[str, str]) -> str:
                 f"<td>{_flag(r['flagged'])}</td>",
                 _cell(r["n_accounts"], numeric=True),
                 _cell(r["n_events"], numeric=True),
-                _cell(_when(r.get("first_seen"))),
-                _cell(_when(r.get("last_seen"))),
-                _cell(r.get("signal_types") or ""),
+                _cell(_day(r.get("first_seen")), numeric=True),
+                _cell(_day(r.get("last_seen")), numeric=True),
+                _cell((r.get("signal_types") or "").replace(",", ", ")),
                 _cell(r["summary"]),
             ]
         )
     head = ["rank", "cluster", "score", "flagged", "accounts", "events", "first seen"]
     head += ["last seen", "evidence types", "summary"]
+    numeric = {0, 2, 4, 5, 6, 7}
     more = clusters.height - TABLE_ROWS
     tail = f'<p class="muted">… and {more:,} more in clusters.csv.</p>' if more > 0 else ""
     return (
         '<section id="clusters"><h2>Ranked clusters</h2>'
-        f"{_table(head, rows, numeric={0, 2, 4, 5})}{tail}</section>"
+        f"{_table(head, rows, numeric=numeric)}{tail}</section>"
     )
 
 
@@ -616,7 +617,8 @@ def _evidence_overview(evidence: pl.DataFrame, n_accounts: int) -> str:
         y = 22 + i * row_h
         share = min(max(float(r["share"] or 0.0), 0.0), 1.0)
         total = r.get("accounts_total")
-        label = f"{_short(str(r['signal_value']))} ({r['signal_type']})"
+        kind = str(r["signal_type"])
+        label = f"{_short(str(r['signal_value']), max(LABEL_CHARS - len(kind) - 3, 8))} ({kind})"
         tip = (
             f"{r['signal_type']} {r['signal_value']}: {r['accounts_in_cluster']:,} of "
             f"{total if total is not None else '?'} accounts using it are in this cluster"
@@ -737,6 +739,12 @@ def _when(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _day(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    return "" if value is None else str(value)
+
+
 def _size(n_bytes: Any) -> str:
     if not isinstance(n_bytes, int | float):
         return ""
@@ -748,8 +756,8 @@ def _size(n_bytes: Any) -> str:
     return ""
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _threshold(summary: dict[str, Any]) -> float | None:
