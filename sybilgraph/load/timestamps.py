@@ -18,6 +18,7 @@ milliseconds) or a placeholder (``0``, ``1970-01-01``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import polars as pl
@@ -32,11 +33,13 @@ MAX_TIME = datetime(2101, 1, 1, tzinfo=UTC)
 _MIN_S = int(MIN_TIME.timestamp())
 _MAX_S = int(MAX_TIME.timestamp())
 
-# Formats polars parses on its fast path (no fractional seconds, no zone): tried on every value.
-_FAST_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-# The general forms, several times slower each: tried only on the values the fast ones missed.
+# Forms tried in order, each only on the values no earlier form parsed. First those polars
+# parses on its fast path (no fractional seconds, no zone) and epoch integers, on the text as
+# read; then, on the text stripped and normalised (a space between date and time, "Z" as
+# "+00:00"), the general forms, several times slower each.
+_FAST_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 _ZONED_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M%z")
-_NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M")
 
 
 def _in_range(value: pl.Expr) -> pl.Expr:
@@ -67,14 +70,38 @@ def _naive(text: pl.Expr, fmt: str) -> pl.Expr:
     return text.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone("UTC")
 
 
-def _slow_forms(rest: pl.Expr) -> list[pl.Expr]:
-    rest = rest.str.strip_chars()
-    iso = rest.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(r"[Zz]$", "+00:00")
-    forms = [iso.str.strptime(DATETIME, fmt, strict=False) for fmt in _ZONED_FORMATS]
-    forms += [_naive(iso, fmt) for fmt in _NAIVE_FORMATS]
-    forms.append(_from_epoch_int(rest.cast(pl.Int64, strict=False)))
-    forms.append(_from_epoch_float(rest.cast(pl.Float64, strict=False)))
-    return forms
+Form = Callable[[pl.Expr], pl.Expr]
+
+
+def _naive_form(fmt: str) -> Form:
+    return lambda text: _naive(text, fmt)
+
+
+def _zoned_form(fmt: str) -> Form:
+    return lambda text: text.str.strptime(DATETIME, fmt, strict=False)
+
+
+def _epoch_int(text: pl.Expr) -> pl.Expr:
+    return _from_epoch_int(text.cast(pl.Int64, strict=False))
+
+
+def _epoch_float(text: pl.Expr) -> pl.Expr:
+    return _from_epoch_float(text.cast(pl.Float64, strict=False))
+
+
+def _fixed_width_form(fmt: str) -> Form:
+    # A failed fast-path parse falls back to the slow parser; a length check first is cheap.
+    width = len(datetime(2000, 1, 1).strftime(fmt))
+    return lambda text: _naive(pl.when(text.str.len_bytes() == width).then(text), fmt)
+
+
+_RAW_FORMS: tuple[Form, ...] = (*map(_fixed_width_form, _FAST_FORMATS), _epoch_int)
+_NORMALISED_FORMS: tuple[Form, ...] = (
+    *map(_zoned_form, _ZONED_FORMATS),
+    *map(_naive_form, _NAIVE_FORMATS),
+    _epoch_int,
+    _epoch_float,
+)
 
 
 def timestamp_stages(
@@ -82,12 +109,12 @@ def timestamp_stages(
 ) -> list[list[pl.Expr]]:
     """Expressions, in successive ``with_columns`` contexts, that parse ``column`` into ``out``.
 
-    Strings are parsed in two passes kept in separate columns (``<out>__fast`` and
-    ``<out>__rest``): every value is tried against the few formats polars parses on its fast
-    path and against epoch numbers; only the values that missed (``<out>__rest``, null
-    elsewhere) go through the general ISO forms, which are several times slower. Null values
-    cost nearly nothing, so a column in one common format pays for one fast pass. Separate
-    contexts, rather than one nested expression, make sure no stage is computed twice.
+    Strings are parsed in tiers, one ``with_columns`` context each: every form is tried only
+    on the values that no earlier form parsed (the others are null on its input, and nulls
+    cost nearly nothing), starting with the formats polars parses on its fast path. A column in
+    one common format thus pays for about one parse, and a value that matches no form for one
+    attempt per form. Separate contexts, rather than one nested expression, make sure no tier
+    is computed twice. The stages also write a helper column ``<out>__iso``.
 
     Parameters
     ----------
@@ -118,15 +145,21 @@ def timestamp_stages(
     if not isinstance(dtype, (pl.String, pl.Categorical, pl.Enum)):
         return [[_in_range(_from_native(raw, dtype)).alias(out)]]
     text = raw.cast(pl.String) if not isinstance(dtype, pl.String) else raw
-    fast, rest = f"{out}__fast", f"{out}__rest"
-    fast_forms = [_naive(text, fmt) for fmt in _FAST_FORMATS]
-    fast_forms.append(_from_epoch_int(text.cast(pl.Int64, strict=False)))
-    return [
-        [pl.coalesce(fast_forms).alias(fast)],
-        [pl.when(pl.col(fast).is_null()).then(text).alias(rest)],
-        [pl.coalesce(pl.col(fast), *_slow_forms(pl.col(rest))).alias(out)],
-        [_in_range(pl.col(out)).alias(out)],
-    ]
+    iso = f"{out}__iso"
+    parsed = pl.col(out)
+
+    def tier(form: Form, source: pl.Expr) -> list[pl.Expr]:
+        # Values parsed already are null on the way in, and nulls cost nearly nothing.
+        return [pl.coalesce(parsed, form(pl.when(parsed.is_null()).then(source))).alias(out)]
+
+    stages = [[_RAW_FORMS[0](text).alias(out)]]
+    stages += [tier(form, text) for form in _RAW_FORMS[1:]]
+    missed = pl.when(parsed.is_null()).then(text).str.strip_chars()
+    normalised = missed.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ")
+    stages.append([normalised.str.replace(r"[Zz]$", "+00:00").alias(iso)])
+    stages += [tier(form, pl.col(iso)) for form in _NORMALISED_FORMS]
+    stages.append([_in_range(parsed).alias(out)])
+    return stages
 
 
 def _from_native(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
