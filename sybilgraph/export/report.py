@@ -561,7 +561,9 @@ def _timeline_chart(timeline: pl.DataFrame) -> str:
                 )
     parts.append(_line(left, top + plot_h, width - right, top + plot_h, "axis"))
     for pos in sorted({0, len(buckets) // 2, len(buckets) - 1}):
-        anchor = "start" if pos == 0 else "end" if pos == len(buckets) - 1 else "middle"
+        # Under the bar when there is room (one bucket, or the middle); flush at the ends.
+        end = len(buckets) - 1
+        anchor = "middle" if end == 0 or 0 < pos < end else "start" if pos == 0 else "end"
         x = left + pos * slot + (slot / 2 if anchor == "middle" else 0 if pos == 0 else slot)
         parts.append(_text(x, height - bottom + 14, buckets[pos].isoformat(), anchor=anchor))
     parts.append(
