@@ -216,7 +216,9 @@ def _columns(kind: str, files: Sequence[_File], settings: Settings) -> tuple[lis
     else:
         base = [c for c in sc.ACCOUNT_COLUMNS if c == sc.ACCOUNT_ID or c in present]
         standard = [c for c in sc.ACCOUNT_SIGNALS if c in present]
-    extras = [c for c in dict.fromkeys(settings.extra_signals) if c in present]
+    # The id and the times are what signals attach to, never signals themselves.
+    reserved = {sc.ACCOUNT_ID, *_TIME_COLUMNS}
+    extras = [c for c in dict.fromkeys(settings.extra_signals) if c in present - reserved]
     signals = standard + [c for c in extras if c not in standard]
     columns = base + [c for c in signals if c not in base]
     return columns, signals

@@ -46,6 +46,25 @@ def test_events_frame_is_lazy_and_canonical(tmp_path: Path) -> None:
     assert loaded.signal_columns == ("ip", "user_agent", "device_id")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "ndjson"])
+def test_frame_is_a_plan_over_the_file_not_data_in_memory(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"e.{fmt}"
+    frame = pl.DataFrame({"account_id": ["a", ""], "ip": ["10.0.0.1", "x"]})
+    {"csv": frame.write_csv, "parquet": frame.write_parquet, "ndjson": frame.write_ndjson}[fmt](
+        path
+    )
+    plan = read_events(path).frame.explain()
+    scan = {"csv": "Csv SCAN", "parquet": "Parquet SCAN", "ndjson": "NDJson SCAN"}[fmt]
+    assert scan in plan
+    assert "DF [" not in plan  # no in-memory table was scanned
+
+
+def test_ids_and_times_are_never_extra_signals(tmp_path: Path) -> None:
+    p = _csv(tmp_path / "e.csv", "account_id,timestamp,tier\na,2024-04-22,gold\n")
+    loaded = read_events(p, Settings(extra_signals=("account_id", "timestamp", "tier")))
+    assert loaded.signal_columns == ("tier",)
+
+
 def test_absent_timestamp_column_gives_null_times(tmp_path: Path) -> None:
     loaded = read_events(_csv(tmp_path / "e.csv", "account_id,ip\na,10.0.0.1\n"))
     out = loaded.frame.collect()
