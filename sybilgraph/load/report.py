@@ -188,12 +188,16 @@ def _time(t: datetime | None) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S UTC") if t is not None else "-"
 
 
-def _table(rows: list[tuple[str, ...]], indent: str = "    ") -> list[str]:
+def _table(
+    rows: list[tuple[str, ...]], right: frozenset[int] | None = None, indent: str = "    "
+) -> list[str]:
+    """Align rows in columns; numbers (by default the last column) are right-aligned."""
+    right = right if right is not None else frozenset({len(rows[0]) - 1})
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for r in rows:
         cells = [
-            c.ljust(w) if i == 0 else c.rjust(w)
+            c.rjust(w) if i in right else c.ljust(w)
             for i, (c, w) in enumerate(zip(r, widths, strict=True))
         ]
         out.append(indent + "  ".join(cells).rstrip())
@@ -233,7 +237,8 @@ def render_text(report: ValidationReport, title: str | None = None) -> str:
                 plural(f.rows, "row"),
             )
             for f in r.files
-        ]
+        ],
+        right=frozenset({2, 3}),
     )
     lines.append(f"  distinct accounts: {r.accounts:,}")
     lines.append(f"  time range: {_time(r.first_time)} .. {_time(r.last_time)}")
