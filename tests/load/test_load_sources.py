@@ -143,3 +143,22 @@ def test_the_same_file_named_twice_is_read_once(
 ) -> None:
     path = write(events, tmp_path / "e.csv")
     assert read_events([path, str(path), tmp_path]).n_rows == 4
+
+
+def test_compressed_file_without_a_format_extension_is_sniffed(
+    tmp_path: Path, write: Writer, events: pl.DataFrame
+) -> None:
+    path = write(events, tmp_path / "export.gz", "ndjson", "gzip")
+    assert detect_format(path) == ("ndjson", "gzip")
+    zst = write(events, tmp_path / "export.zst", "tsv", "zstd")
+    assert detect_format(zst) == ("tsv", "zstd")
+    assert read_events([path, zst]).frame.collect().height == 8
+
+
+def test_recursive_glob_keeps_partition_values(
+    tmp_path: Path, write: Writer, events: pl.DataFrame
+) -> None:
+    write(events, tmp_path / "logs" / "org_id=a" / "day=1" / "p.parquet", "parquet")
+    write(events, tmp_path / "logs" / "org_id=b" / "day=2" / "p.parquet", "parquet")
+    loaded = read_events(str(tmp_path / "logs" / "**" / "*.parquet"))
+    assert loaded.frame.collect()["org_id"].to_list() == ["a"] * 4 + ["b"] * 4
