@@ -114,6 +114,7 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
     sub = np.asarray(parts.membership, dtype=np.int64)
     sub = _canonical_labels(sub)
     operation = _merge(sub, edge_list, weights, settings.merge_weight, settings.merge_links)
+    operation = _attach_leaves(operation, edge_list, weights, settings.min_cluster_size)
     membership = pl.DataFrame(
         {"account": nodes.astype(np.uint32), "cluster": operation, "subgroup": sub},
         schema={"account": pl.UInt32, "cluster": pl.Int64, "subgroup": pl.Int64},
@@ -129,6 +130,43 @@ def _canonical_labels(labels: np.ndarray) -> np.ndarray:
     relabel[order] = np.arange(order.size)
     uniq = np.unique(labels)
     return relabel[np.searchsorted(uniq, labels)].astype(np.int64)
+
+
+def _attach_leaves(
+    labels: np.ndarray, edges: np.ndarray, weights: np.ndarray, min_size: int
+) -> np.ndarray:
+    """Attach groups too small to report to the reportable cluster they are most linked to.
+
+    A camouflaged member of an operation (its own card, a residential IP) may have only one or
+    two strong pairs into the operation: too few for CPM to take it in, too few to merge as a
+    sub-group. It still has strong, multi-family evidence tying it to that cluster. Attaching
+    such leaves cannot chain two large groups together: only groups below ``min_size`` move, and
+    they move into one cluster.
+    """
+    sizes = np.bincount(labels)
+    small = sizes[labels] < min_size
+    la = labels[edges[:, 0]]
+    lb = labels[edges[:, 1]]
+    frame = pl.DataFrame(
+        {
+            "leaf": np.concatenate([la, lb]),
+            "target": np.concatenate([lb, la]),
+            "w": np.concatenate([weights, weights]),
+            "leaf_small": np.concatenate([small[edges[:, 0]], small[edges[:, 1]]]),
+            "target_small": np.concatenate([small[edges[:, 1]], small[edges[:, 0]]]),
+        }
+    ).filter(pl.col("leaf_small") & ~pl.col("target_small"))
+    if frame.height == 0:
+        return labels
+    best = (
+        frame.group_by("leaf", "target")
+        .agg(pl.col("w").sum())
+        .sort(["leaf", "w", "target"], descending=[False, True, False])
+        .unique("leaf", keep="first")
+    )
+    relabel = np.arange(sizes.size)
+    relabel[best.get_column("leaf").to_numpy()] = best.get_column("target").to_numpy()
+    return _canonical_labels(relabel[labels])
 
 
 def _merge(

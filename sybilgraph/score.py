@@ -11,8 +11,10 @@ the values ``v`` of that family the member shares with another member (``share``
 the cluster using ``v`` / all accounts using ``v``). A family's strength is the mean over members.
 No single family convicts: the evidence score is the strongest family *corroborated* by the
 others, ``s1 * (1 - prod_{f != 1} (1 - s_f))`` raised to the power 1/2. The final score scales it
-by behaviour and by size (two or three accounts sharing a card and a home IP are a household
-more often than a ring), and discounts clusters whose members declare one organisation.
+by behaviour (which corroborates: it can lower a score by a quarter, never raise weak evidence
+above strong) and by size, ``1 - exp(-(n - 1) / household_size)``: a handful of accounts sharing
+a card and a home IP is a household more often than a ring. Clusters whose members declare one
+organisation are discounted.
 """
 
 from __future__ import annotations
@@ -222,10 +224,12 @@ def score(
         + pl.col("shared_traffic")
         + pl.col("timing_synchrony")
     ) / 4.0
-    size_factor = 1.0 - (-(pl.col("n_accounts") - 1).cast(pl.Float64) / 4.0).exp()
+    size_factor = (
+        1.0 - (-(pl.col("n_accounts") - 1).cast(pl.Float64) / settings.household_size).exp()
+    )
     org_factor = 1.0 - pl.col("org_consistency") * (1.0 - settings.org_discount)
     per_cluster = per_cluster.with_columns(
-        (pl.col("evidence_score") * (0.5 + 0.5 * behaviour) * size_factor * org_factor)
+        (pl.col("evidence_score") * (0.75 + 0.25 * behaviour) * size_factor * org_factor)
         .clip(0.0, 1.0)
         .round(6)
         .alias("score")

@@ -160,6 +160,11 @@ class Settings:
 
     # -- score ------------------------------------------------------------------------------
     min_cluster_size: int = _field(3, "Smallest group of accounts reported as a cluster.")
+    household_size: float = _field(
+        6.0,
+        "Scale of the size factor 1 - exp(-(n - 1) / household_size) of a cluster's score: "
+        "groups of a few accounts sharing a card and an IP are usually a household.",
+    )
     review_threshold: float = _field(
         0.5, "Clusters with a score at or above this are flagged for review."
     )
@@ -220,6 +225,7 @@ class Settings:
             ("merge_links", self.merge_links >= 1, "an int >= 1"),
             ("min_cluster_size", self.min_cluster_size >= 2, "an int >= 2"),
             ("review_threshold", 0 <= self.review_threshold <= 1, "a float in [0, 1]"),
+            ("household_size", self.household_size > 0, "a float > 0"),
             ("evidence_per_cluster", self.evidence_per_cluster >= 1, "an int >= 1"),
             ("memory_limit_gb", self.memory_limit_gb >= 0, "a float >= 0"),
         ]

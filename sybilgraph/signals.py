@@ -47,8 +47,10 @@ FAMILIES: dict[str, str] = {
     "email_stem": "identity",
     "email_domain": "identity",
     "signup_burst": "timing",
-    "ip_window": "timing",
-    "prompt_window": "timing",
+    # A value used in the same hour by two accounts is stronger evidence of the same kind, not
+    # an independent kind: the window token implies the value itself is shared.
+    "ip_window": "network",
+    "prompt_window": "content",
 }
 
 _OBS_SCHEMA = pl.Schema(

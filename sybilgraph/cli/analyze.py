@@ -123,6 +123,18 @@ def top_table(clusters: pl.DataFrame, limit: int = 10) -> str:
 @click.option(
     "--top", type=int, default=10, show_default=True, help="Clusters shown in the closing table."
 )
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Replace account ids, org ids and signal values by keyed HMAC-SHA256 pseudonyms.",
+)
+@click.option(
+    "--key-env",
+    default="SYBILGRAPH_KEY",
+    show_default=True,
+    metavar="VAR",
+    help="Environment variable holding the pseudonymisation key (never pass keys as options).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or table; errors only.")
 def command(
     events: tuple[Path, ...],
