@@ -198,7 +198,8 @@ def unique_emails(
         if len(rows) == 0:
             return emails
         sub = emails.gather(pl.Series(rows))
-        local = sub.str.extract(r"^([^@]*)", 1)
+        # Digits go before any +tag, which normalisation would otherwise strip with them.
+        local = sub.str.extract(r"^([^@+]*)", 1)
         domain = sub.str.extract(r"@(.*)$", 1)
         fixed = pl.select(
             pl.concat_str([local, _digits(rng, len(rows), 1, 1000), pl.lit("@"), domain])

@@ -535,7 +535,7 @@ _TINY = Preset(
     start=WINDOW_START,
     days=14,
     launch_day=7,
-    benign=Benign(n_accounts=1_700, legacy_id_share=0.05),
+    benign=Benign(n_accounts=1_900, legacy_id_share=0.05),
     lookalikes=Lookalikes(
         cgnat=Cgnat(n_accounts=150, n_ips=2),
         corporate_nat=CorporateNat(n_orgs=2, seats=(20, 45)),

@@ -19,6 +19,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa
 
 from sybilgraph.generate import vocab
 
@@ -85,8 +86,11 @@ def hex64(codes: U64, nulls: npt.NDArray[np.bool_] | None = None) -> pl.Series:
     >>> hex64(np.array([1, 255], dtype=np.uint64)).to_list()
     ['0000000000000001', '00000000000000ff']
     """
-    raw = pl.Series(np.ascontiguousarray(codes.astype(">u8")).view("S8"), dtype=pl.Binary)
-    out = raw.bin.encode("hex")
+    # Fixed-width binary through Arrow: numpy's "S8" would drop trailing zero bytes.
+    big_endian = np.ascontiguousarray(np.asarray(codes, dtype=np.uint64).astype(">u8"))
+    raw = pa.Array.from_buffers(pa.binary(8), len(big_endian), [None, pa.py_buffer(big_endian)])
+    binary = pl.Series(pl.from_arrow(raw)).cast(pl.Binary)
+    out = binary.bin.encode("hex")
     if nulls is not None and nulls.any():
         out = out.scatter(np.flatnonzero(nulls), None)
     return out

@@ -46,10 +46,18 @@ ACCOUNTS_SCHEMA: Final = pa.schema(
 _OPTIONS: Final = {
     "compression": "zstd",
     "compression_level": 6,
-    "use_dictionary": True,
     "write_statistics": True,
     "version": "2.6",
 }
+#: Time-ordered timestamps compress best as deltas; every string column is dictionary-encoded
+#: (the writer falls back to plain pages by itself when a column is mostly unique).
+_EVENT_OPTIONS: Final = {
+    **_OPTIONS,
+    "use_dictionary": [n for n in EVENTS_SCHEMA.names if n != "timestamp"],
+    "column_encoding": {"timestamp": "DELTA_BINARY_PACKED"},
+}
+#: Rows per row group of the events file: large groups share one dictionary per column.
+ROW_GROUP_ROWS: Final = 1_000_000
 
 
 def _table(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -62,18 +70,31 @@ def _tmp(path: Path) -> Path:
 
 
 class EventsWriter:
-    """Streams the events file, one row group per call to :meth:`write`."""
+    """Streams the events file: blocks are buffered into row groups of about
+    :data:`ROW_GROUP_ROWS` rows, so memory stays bounded by one row group."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, row_group_rows: int = ROW_GROUP_ROWS) -> None:
         self.path = path
+        self.row_group_rows = row_group_rows
         self._tmp = _tmp(path)
-        self._writer = pq.ParquetWriter(self._tmp, EVENTS_SCHEMA, **_OPTIONS)
+        self._writer = pq.ParquetWriter(self._tmp, EVENTS_SCHEMA, **_EVENT_OPTIONS)
+        self._pending: list[pl.DataFrame] = []
+        self._pending_rows = 0
         self.rows = 0
 
     def write(self, frame: pl.DataFrame) -> None:
         """Append one block of events (already in the order they should be stored)."""
-        self._writer.write_table(_table(frame, EVENTS_SCHEMA), row_group_size=max(1, len(frame)))
+        self._pending.append(frame)
+        self._pending_rows += len(frame)
         self.rows += len(frame)
+        if self._pending_rows >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending_rows:
+            table = _table(pl.concat(self._pending, rechunk=True), EVENTS_SCHEMA)
+            self._writer.write_table(table, row_group_size=len(table))
+        self._pending, self._pending_rows = [], 0
 
     def __enter__(self) -> EventsWriter:
         return self
@@ -84,6 +105,8 @@ class EventsWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc_type is None:
+            self._flush()
         self._writer.close()
         if exc_type is None:
             os.replace(self._tmp, self.path)
@@ -103,5 +126,7 @@ def write_accounts(frame: pl.DataFrame, path: Path) -> None:
 def write_truth(frame: pl.DataFrame, path: Path) -> None:
     """Write ``account_id,operation_id,kind`` as CSV; benign rows have an empty operation_id."""
     tmp = _tmp(path)
-    frame.select("account_id", "operation_id", "kind").write_csv(tmp, line_terminator="\n")
+    # Null, not "", so that benign rows read ``id,,benign`` rather than ``id,"",benign``.
+    truth = frame.select("account_id", pl.col("operation_id").replace("", None), "kind")
+    truth.write_csv(tmp, line_terminator="\n")
     os.replace(tmp, path)
