@@ -20,6 +20,7 @@ __all__ = [
     "name_digit_emails",
     "normalise",
     "person_emails",
+    "take",
     "unique_emails",
 ]
 
@@ -34,7 +35,8 @@ _ALNUM: Final = np.array(list("abcdefghijklmnopqrstuvwxyz0123456789"))
 _GMAIL: Final = ("gmail.com", "googlemail.com")
 
 
-def _pick(table: pl.Series, idx: npt.NDArray[np.integer]) -> pl.Series:
+def take(table: pl.Series, idx: npt.NDArray[np.integer]) -> pl.Series:
+    """The entries of ``table`` at the given positions."""
     return table.gather(pl.Series(np.asarray(idx, dtype=np.int64)))
 
 
@@ -46,7 +48,7 @@ def webmail_domains(rng: np.random.Generator, country: I64, local_share: float =
     """A webmail domain per person; a share of people in some countries use a local provider."""
     n = len(country)
     idx = np.minimum(np.searchsorted(_WEBMAIL_CDF, rng.random(n), side="right"), len(_WEBMAIL) - 1)
-    out = _pick(_WEBMAIL, idx)
+    out = take(_WEBMAIL, idx)
     u = rng.random(n)
     for code, domains in vocab.LOCAL_DOMAINS.items():
         if code not in _COUNTRY_CODES:
@@ -54,7 +56,7 @@ def webmail_domains(rng: np.random.Generator, country: I64, local_share: float =
         rows = np.flatnonzero((country == _COUNTRY_CODES.index(code)) & (u < local_share))
         if len(rows):
             local = pl.Series(domains)
-            out = out.scatter(rows, _pick(local, rng.integers(0, len(domains), len(rows))))
+            out = out.scatter(rows, take(local, rng.integers(0, len(domains), len(rows))))
     return out
 
 
@@ -63,7 +65,7 @@ def local_parts(
 ) -> pl.Series:
     """How people spell themselves: ``jane.doe``, ``janedoe84``, ``jdoe213``, ``jane_doe``..."""
     n = len(first)
-    f, last_name = _pick(_FIRST, first), _pick(_LAST, last)
+    f, last_name = take(_FIRST, first), take(_LAST, last)
     initial = f.str.slice(0, 1)
     year = _digits(rng, n, 1962, 2007)
     two = _digits(rng, n, 1, 100)
@@ -102,11 +104,11 @@ def at(local: pl.Series, domain: pl.Series | str) -> pl.Series:
 
 def name_digit_emails(rng: np.random.Generator, n: int) -> pl.Series:
     """A farm's generator: first name + last name + 3-4 digits on big webmails."""
-    f = _pick(_FIRST, rng.integers(0, len(_FIRST), n))
-    last = _pick(_LAST, rng.integers(0, len(_LAST), n))
+    f = take(_FIRST, rng.integers(0, len(_FIRST), n))
+    last = take(_LAST, rng.integers(0, len(_LAST), n))
     local = pl.select(pl.concat_str([f, last, _digits(rng, n, 100, 10_000)])).to_series()
     domains = pl.Series(["gmail.com", "outlook.com", "hotmail.com", "yahoo.com"])
-    return at(local, _pick(domains, rng.choice(4, n, p=[0.6, 0.2, 0.1, 0.1])))
+    return at(local, take(domains, rng.choice(4, n, p=[0.6, 0.2, 0.1, 0.1])))
 
 
 def gmail_variants(rng: np.random.Generator, n: int, n_bases: int) -> pl.Series:
@@ -155,7 +157,7 @@ def disposable_emails(rng: np.random.Generator, n: int) -> pl.Series:
     """Random local parts on throwaway-mail domains."""
     local = pl.Series(_random_words(rng, n, 8, 13))
     domains = pl.Series(vocab.DISPOSABLE_DOMAINS)
-    return at(local, _pick(domains, rng.integers(0, len(domains), n)))
+    return at(local, take(domains, rng.integers(0, len(domains), n)))
 
 
 def normalise(emails: pl.Series) -> pl.Series:

@@ -14,7 +14,7 @@ import polars as pl
 
 from sybilgraph.generate import vocab
 from sybilgraph.generate.cohort import DAY_US, HOUR_US, Cohort, Context
-from sybilgraph.generate.emails import _pick, at, local_parts
+from sybilgraph.generate.emails import at, local_parts, take
 from sybilgraph.generate.population import ordinary, residential_ips
 from sybilgraph.generate.presets import (
     Aggregator,
@@ -169,7 +169,7 @@ def corporate_nat(
     )
     local = pl.select(
         pl.concat_str(
-            [_pick(pl.Series(vocab.FIRST_NAMES), first), _pick(pl.Series(vocab.LAST_NAMES), last)],
+            [take(pl.Series(vocab.FIRST_NAMES), first), take(pl.Series(vocab.LAST_NAMES), last)],
             separator=".",
         )
     ).to_series()

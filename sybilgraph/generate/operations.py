@@ -152,7 +152,7 @@ def _volumes(rng: np.random.Generator, op: Operation, begin: I64, end: I64) -> I
     return apportion(int(total), weight.astype(np.float64))
 
 
-def burst_hook(timing: CoordinatedTiming, op_begin: int, op_end: int) -> Hook:
+def burst_hook(timing: CoordinatedTiming, begin: I64, end: I64) -> Hook:
     """Move a share of each day's requests into a few short windows shared by the whole op."""
 
     def hook(rng: np.random.Generator, day_start: int, acc: I64, ts: I64) -> tuple[I64, I64]:
@@ -164,7 +164,10 @@ def burst_hook(timing: CoordinatedTiming, op_begin: int, op_end: int) -> Hook:
         move = rng.random(len(ts)) < timing.burst_share
         new = starts[rng.integers(0, k, int(move.sum()))] + rng.integers(0, length, int(move.sum()))
         ts = ts.copy()
-        ts[move] = np.clip(new, op_begin, op_end - 1)
+        # A burst outside an account's working span (before sign-up, after a ban) skips it.
+        lo = np.maximum(begin[acc[move]], day_start)
+        hi = np.minimum(end[acc[move]], day_start + DAY_US)
+        ts[move] = np.where((new >= lo) & (new < hi), new, ts[move])
         return acc, ts
 
     return hook
@@ -263,7 +266,7 @@ def operation(ctx: Context, rng: np.random.Generator, op: Operation) -> Cohort:
     if op.timing is not None:
         profile = profile_code("flat", np.zeros(n, dtype=np.int64))
         if op.timing.bursts_per_day[1] > 0:
-            hooks.append(burst_hook(op.timing, int(begin.min()), int(end.max())))
+            hooks.append(burst_hook(op.timing, begin, end))
     else:
         profile = profile_code("residential", ctx.country_offsets[country])
     if op.hydra is not None:
