@@ -113,7 +113,14 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
         )
     sub = np.asarray(parts.membership, dtype=np.int64)
     sub = _canonical_labels(sub)
-    operation = _merge(sub, edge_list, weights, settings.merge_weight, settings.merge_links)
+    operation = _merge(
+        sub,
+        edge_list,
+        weights,
+        settings.merge_weight,
+        settings.merge_links,
+        settings.min_cluster_size,
+    )
     operation = _attach_leaves(operation, edge_list, weights, settings.min_cluster_size)
     membership = pl.DataFrame(
         {"account": nodes.astype(np.uint32), "cluster": operation, "subgroup": sub},
@@ -175,8 +182,14 @@ def _merge(
     weights: np.ndarray,
     merge_weight: float,
     merge_links: int,
+    min_size: int,
 ) -> np.ndarray:
-    """Union sub-groups joined by ``merge_links`` pairs and ``merge_weight`` per account."""
+    """Union sub-groups joined by ``merge_links`` pairs and ``merge_weight`` per account.
+
+    Only sub-groups of at least ``min_size`` accounts merge with each other. A smaller group
+    linked to two large ones would otherwise weld them together (chaining through a bridge);
+    small groups join one cluster at most, in :func:`_attach_leaves`.
+    """
     ca = sub[edges[:, 0]]
     cb = sub[edges[:, 1]]
     cross = ca != cb
@@ -199,7 +212,12 @@ def _merge(
     y = frame.get_column("y").to_numpy()
     w = frame.get_column("w").to_numpy()
     k = frame.get_column("k").to_numpy()
-    strong = (k >= merge_links) & (w >= merge_weight * np.minimum(sizes[x], sizes[y]))
+    strong = (
+        (k >= merge_links)
+        & (w >= merge_weight * np.minimum(sizes[x], sizes[y]))
+        & (sizes[x] >= min_size)
+        & (sizes[y] >= min_size)
+    )
     meta = ig.Graph(n=n_groups, edges=np.column_stack([x[strong], y[strong]]), directed=False)
     comp = np.asarray(meta.connected_components().membership, dtype=np.int64)
     return _canonical_labels(comp[sub])

@@ -12,9 +12,11 @@ by 50,000 accounts makes 1.25 billion pairs. So candidate pairs come from two so
   that a coordinated group shares among itself.
 
 Each candidate pair is then scored on *all* the values its two accounts share, not only the one
-that proposed it. Values of one evidence family combine as a noisy-OR, ``1 - prod(1 - w)``
-(a proxy exit and its /24 tell the same story once), and families add up, so a pair's weight
-counts independent kinds of evidence. A pair inside one declared organisation is multiplied by
+that proposed it. Within one evidence family the two strongest shared values combine as a
+noisy-OR, ``1 - (1 - w1)(1 - w2)``: values of one family are correlated (a proxy exit implies its
+/24 and its hourly token; a user of one public template tends to use others), so beyond the two
+strongest they add little, and counting them all would let many popular values add up to strong
+evidence. Families add up, so a pair's weight counts independent kinds of evidence. A pair inside one declared organisation is multiplied by
 ``org_discount``. Pairs with less than ``min_pair_weight`` or fewer than ``min_pair_types``
 families are dropped: most chance pairs share one weak value, and dropping them is what keeps
 unrelated groups from chaining together.
@@ -30,7 +32,10 @@ import polars as pl
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
-__all__ = ["Pairs", "link"]
+__all__ = ["GRIDDED_TYPES", "Pairs", "link"]
+
+#: Signal types laid on shifted time grids (see :mod:`sybilgraph.signals`).
+GRIDDED_TYPES = ("signup_burst", "ip_window", "prompt_window")
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,8 @@ def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
     >>> from sybilgraph.weigh import WeightedValues
     >>> e = pl.DataFrame({"account": [0, 1, 0, 1], "value": [0, 0, 1, 1],
     ...     "weight": [0.9, 0.9, 0.5, 0.5], "family": ["payment", "payment", "network", "network"],
-    ...     "hub": [False] * 4}, schema_overrides={"account": pl.UInt32, "value": pl.UInt32})
+    ...     "signal_type": ["payment_fingerprint"] * 2 + ["ip"] * 2, "hub": [False] * 4},
+    ...     schema_overrides={"account": pl.UInt32, "value": pl.UInt32})
     >>> org = pl.DataFrame({"account": [0, 1], "org_id": [None, None]},
     ...     schema={"account": pl.UInt32, "org_id": pl.String})
     >>> link(WeightedValues(e, e, 0), org, Settings()).pairs.to_dicts()
@@ -135,10 +141,26 @@ def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
         .select("a", "b", "value")
     )
     shared = pl.concat([small_pairs.select("a", "b", "value"), hub_shared], how="vertical").join(
-        weighted.edges.select("value", "weight", "family").unique("value"), on="value"
+        weighted.edges.select("value", "signal_type", "weight", "family").unique("value"),
+        on="value",
     )
+    # Tokens of one window laid on shifted grids are one piece of evidence, not two: per pair,
+    # each gridded type (sign-up burst, value-in-hour) counts once, at its strongest.
+    gridded = pl.col("signal_type").is_in(list(GRIDDED_TYPES))
+    shared = pl.concat(
+        [
+            shared.filter(~gridded).select("a", "b", "weight", "family"),
+            shared.filter(gridded)
+            .group_by("a", "b", "signal_type")
+            .agg(pl.col("weight").max(), pl.col("family").first())
+            .select("a", "b", "weight", "family"),
+        ],
+        how="vertical",
+    )
+    w = pl.col("weight").clip(0.0, 1.0)
+    second = pl.when(pl.len() >= 2).then(w.top_k(2).min()).otherwise(0.0)
     per_family = shared.group_by("a", "b", "family").agg(
-        (1.0 - (1.0 - pl.col("weight").clip(0.0, 0.999999)).log().sum().exp()).alias("w")
+        (1.0 - (1.0 - w.max()) * (1.0 - second)).alias("w")
     )
     org = account_org.select("account", "org_id")
     pairs = (

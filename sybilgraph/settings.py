@@ -21,21 +21,24 @@ __all__ = ["DEFAULT_TYPE_PRIORS", "Settings"]
 
 #: Prior weight of one shared value of each signal type, before rarity weighting. Payment
 #: instruments and devices are hard to share by accident; IPs are shared by NAT and carriers;
-#: user agents and system prompts are shared by every user of one SDK.
+#: user agents and system prompts are shared by every user of one SDK; an e-mail domain is
+#: shared by every customer of a mail provider, disposable ones included.
 DEFAULT_TYPE_PRIORS: Mapping[str, float] = MappingProxyType(
     {
         "payment_fingerprint": 1.0,
         "device_id": 1.0,
-        "email_pattern": 0.6,
+        "email": 1.0,
+        "email_stem": 0.5,
+        "email_domain": 0.2,
         "prompt_fingerprint": 0.8,
         "system_prompt_hash": 0.8,
         "ip": 0.6,
         "ip_prefix": 0.3,
-        "ip_hour": 0.6,
+        "ip_window": 0.6,
         "signup_ip": 0.6,
         "user_agent": 0.4,
         "signup_burst": 0.5,
-        "prompt_hour": 0.6,
+        "prompt_window": 0.6,
     }
 )
 

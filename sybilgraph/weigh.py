@@ -40,7 +40,7 @@ class WeightedValues:
         Every shared value: the columns of :attr:`EdgeTable.values` plus ``rarity``, ``weight``
         (0 when it cannot link) and ``hub`` (linked through the sparse ring).
     edges
-        ``account, value, weight, family, hub`` for values with ``weight > 0``.
+        ``account, value, signal_type, weight, family, hub`` for values with ``weight > 0``.
     n_capped
         Values used by more than ``max_value_share`` of the population.
     """
@@ -48,6 +48,45 @@ class WeightedValues:
     values: pl.DataFrame
     edges: pl.DataFrame
     n_capped: int
+
+
+#: Synchrony token types and the signal type of the value they time.
+WINDOW_BASES: dict[str, str] = {"ip_window": "ip", "prompt_window": "prompt_fingerprint"}
+
+
+def _cap_window_tokens(values: pl.DataFrame) -> pl.DataFrame:
+    """A value used in the same hour is never stronger evidence than the value itself.
+
+    A window token is rare by construction (few accounts act in one hour), but two users of a
+    popular public template meeting in the same hour is a coincidence the template's own
+    popularity explains. So a token's weight is capped at its base value's weight.
+    """
+    tokens = values.filter(pl.col("signal_type").is_in(list(WINDOW_BASES)))
+    if tokens.height == 0:
+        return values
+    base = tokens.select(
+        "value",
+        pl.col("signal_type").replace_strict(WINDOW_BASES, return_dtype=pl.String).alias("_bt"),
+        pl.col("signal_value").str.replace(r" @ [^ ]+$", "").alias("_bv"),
+    ).join(
+        values.select(
+            pl.col("signal_type").alias("_bt"),
+            pl.col("signal_value").alias("_bv"),
+            pl.col("weight").alias("_base_weight"),
+        ),
+        on=["_bt", "_bv"],
+        how="left",
+    )
+    return (
+        values.join(base.select("value", "_base_weight"), on="value", how="left")
+        .with_columns(
+            pl.when(pl.col("signal_type").is_in(list(WINDOW_BASES)))
+            .then(pl.min_horizontal("weight", pl.col("_base_weight").fill_null(0.0)))
+            .otherwise(pl.col("weight"))
+            .alias("weight")
+        )
+        .drop("_base_weight")
+    )
 
 
 def weigh(table: EdgeTable, settings: Settings) -> WeightedValues:
@@ -93,7 +132,10 @@ def weigh(table: EdgeTable, settings: Settings) -> WeightedValues:
         )
         .drop("prior")
     )
+    values = _cap_window_tokens(values)
     n_capped = int(values.select((pl.col("degree") > cap).sum()).item())
-    linking = values.filter(pl.col("weight") > 0).select("value", "weight", "family", "hub")
+    linking = values.filter(pl.col("weight") > 0).select(
+        "value", "signal_type", "weight", "family", "hub"
+    )
     edges = table.edges.select("account", "value").join(linking, on="value", how="inner")
     return WeightedValues(values=values, edges=edges, n_capped=n_capped)

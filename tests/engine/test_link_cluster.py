@@ -42,7 +42,8 @@ def random_bipartite(seed: int, n_accounts: int, n_values: int, p: float) -> pl.
 
 
 def reference_pairs(edges: pl.DataFrame, org: dict[int, str | None], s: Settings) -> dict:
-    """Weighted projection with networkx: noisy-OR per family, summed across families."""
+    """Weighted projection with networkx: noisy-OR of the two strongest values per family,
+    summed across families."""
     graph = nx.Graph()
     for a, v, w, f in edges.iter_rows():
         graph.add_node(("a", a))
@@ -54,11 +55,15 @@ def reference_pairs(edges: pl.DataFrame, org: dict[int, str | None], s: Settings
         common = set(graph[("a", a)]) & set(graph[("a", b)])
         if not common:
             continue
-        per_family: dict[str, float] = {}
+        per_family: dict[str, list[float]] = {}
         for node in common:
-            fam = graph.nodes[node]["family"]
-            per_family[fam] = per_family.get(fam, 0.0) + math.log(1 - graph.nodes[node]["weight"])
-        weight = sum(1 - math.exp(x) for x in per_family.values())
+            per_family.setdefault(graph.nodes[node]["family"], []).append(
+                graph.nodes[node]["weight"]
+            )
+        weight = 0.0
+        for values in per_family.values():
+            top = sorted(values, reverse=True)[:2] + [0.0]
+            weight += 1 - (1 - top[0]) * (1 - top[1])
         if org.get(a) is not None and org.get(a) == org.get(b):
             weight *= s.org_discount
         if weight >= s.min_pair_weight and len(per_family) >= s.min_pair_types:
@@ -74,7 +79,9 @@ def run_link(edges: pl.DataFrame, org: dict[int, str | None], s: Settings) -> di
     degree = edges.group_by("value").len("d")
     e = (
         edges.join(degree, on="value")
-        .with_columns((pl.col("d") > s.hub_degree).alias("hub"))
+        .with_columns(
+            (pl.col("d") > s.hub_degree).alias("hub"), pl.col("family").alias("signal_type")
+        )
         .drop("d")
     )
     org_frame = pl.DataFrame(
