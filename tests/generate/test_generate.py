@@ -324,3 +324,16 @@ def test_bad_parameters_raise_settings_errors(
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         generate(preset, seed, tmp_path)
+
+
+@pytest.mark.slow
+def test_medium_preset_plants_what_it_says(tmp_path: Path) -> None:
+    report = generate("medium", seed=3, out_dir=tmp_path)
+    medium = PRESETS["medium"]
+    assert 180_000 <= report.n_accounts <= 220_000
+    assert 2_000_000 <= report.n_events <= 8_000_000
+    planned = {op.operation_id: op.n_accounts for op in medium.operations}
+    assert {op.operation_id: op.n_accounts for op in report.operations} == planned
+    main = next(op for op in report.operations if op.operation_id == "op-main")
+    assert main.active_days == 45
+    assert main.n_events == 5_000 * 200
