@@ -162,13 +162,31 @@ def timestamp_stages(
     return stages
 
 
+_DAY_S = 86_400
+_UNITS_PER_SECOND = {"ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _physical_in_range(raw: pl.Expr, low: int, high: int) -> pl.Expr:
+    """``raw`` where its stored integer (UTC, in its own unit) is in ``[low, high)``, else null.
+
+    Checked before any cast, because a value that does not fit the target unit makes the cast
+    fail, or panic, instead of giving null.
+    """
+    return pl.when(raw.to_physical().is_between(low, high, closed="left")).then(raw)
+
+
 def _from_native(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Datetime):
+        # Zoned or not, the stored integer counts from the epoch in UTC.
+        scale = _UNITS_PER_SECOND[dtype.time_unit]
+        raw = _physical_in_range(raw, _MIN_S * scale, _MAX_S * scale)
         if dtype.time_zone is None:
             return raw.dt.replace_time_zone("UTC").cast(DATETIME)
         return raw.dt.convert_time_zone("UTC").cast(DATETIME)
     if isinstance(dtype, pl.Date):
-        return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        # MIN_TIME and MAX_TIME are midnights, so whole days bound them exactly.
+        days = _physical_in_range(raw, _MIN_S // _DAY_S, _MAX_S // _DAY_S)
+        return days.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
     if dtype.is_integer():
         return _from_epoch_int(raw.cast(pl.Int64, strict=False))
     if dtype.is_float():
