@@ -20,7 +20,8 @@ import polars as pl
 from sybilgraph import schema as sc
 from sybilgraph.errors import InputError
 from sybilgraph.load.columns import file_renames
-from sybilgraph.load.scan import read_columns, scan_source, unreadable
+from sybilgraph.load.escape import shown, shown_path
+from sybilgraph.load.scan import read_columns, reading, scan_source
 from sybilgraph.load.sources import Source, expand_sources, file_sha256
 from sybilgraph.load.validate import ROW_INDEX, Check, Rule, apply_rules, is_ip, valid_rows
 from sybilgraph.settings import Settings
@@ -162,26 +163,27 @@ def _detect_kind(files: Sequence[_File]) -> str:
         edges = next(p for p, k in forms.items() if k == "edges")
         events = next(p for p, k in forms.items() if k == "events")
         raise InputError(
-            f"{events}: events form (no signal_type/signal_value columns) but {edges} is in "
-            "edges form; read the two forms separately"
+            f"{shown_path(events)}: events form (no signal_type/signal_value columns) but "
+            f"{shown_path(edges)} is in edges form; read the two forms separately"
         )
     return next(iter(forms.values()), "events")
 
 
 def _missing_column_error(file: _File, missing: Sequence[str]) -> str:
     found = file.schema.names()
-    shown = [file.labels.get(n, n) for n in found[:_MAX_LISTED_COLUMNS]]
-    more = len(found) - len(shown)
-    listing = ", ".join(shown) + (f" (and {more} more)" if more > 0 else "") if shown else "none"
+    # Column names are data: a hostile header must not break the line or drive the terminal.
+    names = [shown(file.labels.get(n, n)) for n in found[:_MAX_LISTED_COLUMNS]]
+    more = len(found) - len(names)
+    listing = ", ".join(names) + (f" (and {more} more)" if more > 0 else "") if names else "none"
     wanted = " or ".join(repr(m) for m in missing)
-    message = f"{file.source.path}: no {wanted} column; found columns: {listing}."
+    message = f"{shown_path(file.source.path)}: no {wanted} column; found columns: {listing}."
     if sc.ACCOUNT_ID in missing:
         renamed = file.labels.get(sc.ACCOUNT_ID) is None and sc.ACCOUNT_ID in file.labels.values()
         if renamed:
             message += f" Its {sc.ACCOUNT_ID!r} column is renamed by the column mapping; drop that"
         else:
             guess = next((file.labels.get(n, n) for n in found if _ID_HINT.search(n)), None)
-            message += f" Map yours with --map {guess or 'YOUR_COLUMN'}={sc.ACCOUNT_ID}"
+            message += f" Map yours with --map {shown(guess or 'YOUR_COLUMN')}={sc.ACCOUNT_ID}"
     else:
         message += f" Map yours with --map YOUR_COLUMN={missing[0]}"
     return message
@@ -287,7 +289,13 @@ def _edge_checks(file: _File) -> list[tuple[str, str, pl.Expr]]:
     value = pl.col(f"__v_{sc.SIGNAL_VALUE}")
     is_ip_type = pl.col(f"__v_{sc.SIGNAL_TYPE}").is_in(sorted(sc.IP_COLUMNS))
     label = file.labels.get(sc.SIGNAL_VALUE, sc.SIGNAL_VALUE)
-    return [("bad_ip", label, is_ip_type & value.is_not_null() & ~is_ip(value))]
+    checks = [("bad_ip", label, is_ip_type & value.is_not_null() & ~is_ip(value))]
+    names = file.schema.names()
+    if sc.LAST_SEEN in names and (sc.FIRST_SEEN in names or sc.TIMESTAMP in names):
+        # Only a file with both bounds can have them the wrong way round.
+        first, last = pl.col(f"__v_{sc.FIRST_SEEN}"), pl.col(f"__v_{sc.LAST_SEEN}")
+        checks.append(("bad_seen_order", file.labels.get(sc.LAST_SEEN, sc.LAST_SEEN), first > last))
+    return checks
 
 
 def _first_problems(bad: pl.DataFrame, checks: Sequence[Check], path: str) -> pl.DataFrame:
@@ -311,6 +319,47 @@ def _empty_frame(columns: Sequence[str], dtypes: dict[str, pl.DataType]) -> pl.L
     return pl.LazyFrame(schema={c: dtypes[c] for c in columns})
 
 
+def _touch_every_value(file: _File, outputs: Sequence[pl.Expr]) -> pl.Expr:
+    """An aggregate that makes the counting pass decode every value the frame will yield.
+
+    A broken page or row in a column the checks do not read would otherwise pass the load and
+    fail later, outside the reader, with no file named. A text file's columns are all read,
+    because polars notices a row with more fields than the header only when it parses the
+    whole row; reading unused columns of a CSV costs next to nothing (it is split anyway).
+    """
+    exprs = [e.null_count() for e in outputs]
+    if file.source.format in ("csv", "tsv"):
+        exprs += [pl.col(n).null_count() for n in file.schema.names()]
+    return pl.sum_horizontal(exprs).alias("__touched")
+
+
+def _is_text_like(dtype: pl.DataType) -> bool:
+    """True for column types whose every value has a faithful text form."""
+    return not (dtype.is_nested() or isinstance(dtype, (pl.Binary, pl.Object, pl.Unknown)))
+
+
+def _check_types(file: _File, rules: Sequence[Rule]) -> None:
+    """Refuse columns read as text (ids, signals, counts) whose values are not scalars.
+
+    Lists, structs and arrays have no single text value, and Binary may not be UTF-8: casting
+    either would fail half-way through a later stage. Numbers, booleans, dates and times are
+    cast to their text form. Every such column of the file is named at once.
+    """
+    bad = [
+        f"{shown(r.label)!s} ({file.schema[r.source]})"
+        for r in rules
+        if r.source is not None
+        and r.parser != "timestamp"
+        and not _is_text_like(file.schema[r.source])
+    ]
+    if bad:
+        raise InputError(
+            f"{shown_path(file.source.path)}: column(s) {', '.join(bad)} hold values that are "
+            "not text; id, signal and count columns need strings or numbers (store them as "
+            "UTF-8 strings, or leave them out)"
+        )
+
+
 def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
     _check_required(files, kind)
     columns, signals = _columns(kind, files, settings)
@@ -324,6 +373,7 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
         rows = 0
         if file.frame is not None:
             rules = _rules(kind, file, columns)
+            _check_types(file, rules)
             dtypes.update({r.name: r.dtype for r in rules})
             extra = _edge_checks(file) if kind == "edges" else []
             indexed = file.frame.with_row_index(ROW_INDEX, offset=1)
@@ -334,12 +384,11 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
             stats = flagged.select(
                 pl.len().alias("rows"),
                 *[(pl.col(c.flag) & valid).sum().alias(c.flag) for c in drops],
+                _touch_every_value(file, [outputs[c] for c in columns]),
             )
             bad = flagged.filter(~valid).select(ROW_INDEX, *[c.flag for c in row_rejects])
-            try:
+            with reading(source):
                 stats_df, bad_df = pl.collect_all([stats, bad])
-            except (pl.exceptions.PolarsError, OSError) as err:
-                raise unreadable(source, err) from None
             rows = int(stats_df["rows"][0])
             dropped.extend(
                 pl.DataFrame(
@@ -510,18 +559,17 @@ def read_truth(path: str | Path) -> pl.DataFrame:
         if missing:
             raise InputError(_missing_column_error(file, missing))
         rules = [_rule(c, file, "truth") for c in sc.TRUTH_COLUMNS]
+        _check_types(file, rules)
         indexed = file.frame.with_row_index(ROW_INDEX, offset=1)
         flagged, _, outputs = apply_rules(indexed, file.schema, rules)
-        try:
+        with reading(file.source):
             table = flagged.select(ROW_INDEX, *outputs.values()).collect()
-        except (pl.exceptions.PolarsError, OSError) as err:
-            raise unreadable(file.source, err) from None
         blank = table.filter(pl.col(sc.ACCOUNT_ID).is_null())[ROW_INDEX].to_list()
         if blank:
-            shown = ", ".join(map(str, blank[:5])) + (", ..." if len(blank) > 5 else "")
+            listed = ", ".join(map(str, blank[:5])) + (", ..." if len(blank) > 5 else "")
             raise InputError(
-                f"{file.source.path}: {len(blank)} row(s) without an account_id "
-                f"(rows {shown}); every truth row must name its account"
+                f"{shown_path(file.source.path)}: {len(blank)} row(s) without an account_id "
+                f"(rows {listed}); every truth row must name its account"
             )
         parts.append(table.drop(ROW_INDEX))
     if not parts:
@@ -531,10 +579,10 @@ def read_truth(path: str | Path) -> pl.DataFrame:
     if clash.height:
         account = clash[sc.ACCOUNT_ID][0]
         ops = sorted(
-            str(v) for v in clash.filter(pl.col(sc.ACCOUNT_ID) == account)[sc.OPERATION_ID]
+            shown(v) for v in clash.filter(pl.col(sc.ACCOUNT_ID) == account)[sc.OPERATION_ID]
         )
         raise InputError(
-            f"{path}: account {account!r} appears with different operations or kinds "
-            f"({', '.join(ops)}); each account needs one truth row"
+            f"{shown_path(path)}: account {shown(account)!r} appears with different operations "
+            f"or kinds ({', '.join(ops)}); each account needs one truth row"
         )
     return truth

@@ -10,16 +10,53 @@ decompressed file in memory while scanning it, so very large inputs are best sto
 or split into several compressed files (a directory or glob of them is read file by file).
 
 Text is decoded as UTF-8; undecodable bytes become U+FFFD instead of failing the whole file.
+
+Two kinds of text file need more than a plain scan:
+
+* lines ended by a bare carriage return (classic Mac OS), which polars would read as one long
+  header and no rows. Such a file is recognised from its first 64 kB and read through an
+  uncompressed copy with ``\\n`` line endings, in a scratch directory removed when the
+  process ends (a carriage return inside a quoted value becomes a ``\\n`` too);
+* a row with more fields than the header. Its values cannot be trusted (usually a value holds an
+  unquoted separator, which shifts every later field), and polars cannot say which row it is
+  while reading, so the file is refused with an :class:`InputError` naming the first such row
+  (found by a slower second pass, only once the file has failed). Rows with fewer fields are
+  read with the missing fields null.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
 import polars as pl
+from polars.exceptions import PanicException
 
 from sybilgraph.errors import InputError
+from sybilgraph.load.escape import shown, shown_path
 from sybilgraph.load.sources import Source
 
-__all__ = ["describe", "read_columns", "scan_source", "unreadable"]
+__all__ = ["READ_ERRORS", "describe", "read_columns", "reading", "scan_source", "unreadable"]
+
+#: What polars raises on a file it cannot read. A Rust panic surfaces as ``PanicException``,
+#: which derives from ``BaseException``: it must be named to be caught.
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    pl.exceptions.PolarsError,
+    OSError,
+    PanicException,
+)
+_PANIC_REPORT = re.compile(rb"(?m)^thread '[^'\n]*'.*? panicked at ")
+_RAGGED = "found more fields than defined"
+# Enough of a file to see its first line ending, unless its first line is very long.
+_SNIFF_BYTES = 1 << 16
+_SCRATCH: tempfile.TemporaryDirectory[str] | None = None
 
 # How many NDJSON lines are read to discover the column names before every column is re-read as
 # a string; columns that first appear later in the file are not seen.
@@ -41,14 +78,101 @@ def describe(source: Source) -> str:
 def unreadable(source: Source, err: BaseException) -> InputError:
     """The one-line error for a file that cannot be read in its detected format.
 
+    A panic inside polars (:class:`polars.exceptions.PanicException`) on a file whose header
+    could be read means the data itself is broken, and is reported as such.
+
     Examples
     --------
     >>> str(unreadable(Source("e.csv", "csv", None, 3), ValueError("bad\\nmore")))
     'e.csv: cannot read as CSV: bad'
+    >>> str(unreadable(Source("e.parquet", "parquet", None, 3), PanicException("x")))
+    'e.parquet: cannot read: corrupt or truncated Parquet (x)'
     """
     lines = str(err).strip().splitlines()
-    reason = lines[0] if lines else type(err).__name__
-    return InputError(f"{source.path}: cannot read as {describe(source)}: {reason}")
+    reason = shown(lines[0] if lines else type(err).__name__)
+    path = shown_path(source.path)
+    if isinstance(err, PanicException):
+        return InputError(
+            f"{path}: cannot read: corrupt or truncated {describe(source)} ({reason})"
+        )
+    if source.format in ("csv", "tsv") and _RAGGED in str(err):
+        detail = _ragged_detail(source)
+        if detail:
+            return InputError(f"{path}: cannot read as {describe(source)}: {detail}")
+    return InputError(f"{path}: cannot read as {describe(source)}: {reason}")
+
+
+def _open_text(source: Source) -> BinaryIO:
+    """The file's bytes, decompressed."""
+    import pyarrow as pa
+
+    if source.compression is None:
+        return open(source.path, "rb")
+    stream: BinaryIO = pa.input_stream(source.path, compression=source.compression)
+    return stream
+
+
+def _ragged_detail(source: Source) -> str | None:
+    """Where the first row with more fields than the header is, found with Python's reader.
+
+    Only called after polars has refused the file, so the slow pass costs nothing on good
+    files. None if the row cannot be found (the two readers disagree on some odd quoting).
+    """
+    delimiter = "\t" if source.format == "tsv" else ","
+    try:
+        with _open_text(source) as raw:
+            # Latin-1 maps every byte to one character, so no byte can fail to decode.
+            text = io.TextIOWrapper(raw, encoding="latin-1", newline="")
+            rows = csv.reader(text, delimiter=delimiter)
+            width = len(next(rows, []))
+            for number, row in enumerate(rows, start=1):
+                if len(row) > width:
+                    return (
+                        f"found more fields than the header names: data row {number} has "
+                        f"{len(row)}, the header {width}; quote values that contain "
+                        f"{'a tab' if delimiter == chr(9) else 'a comma'}, or fix the row"
+                    )
+    except (OSError, csv.Error, ValueError):
+        return None
+    return None
+
+
+def _bare_cr(source: Source) -> bool:
+    """True for a text file whose lines end in a carriage return alone (classic Mac OS).
+
+    Polars splits lines on ``\\n`` only, so such a file reads as one long header and no rows.
+    """
+    if source.format not in ("csv", "tsv"):
+        return False
+    try:
+        with _open_text(source) as raw:
+            head = raw.read(_SNIFF_BYTES)
+    except OSError:
+        return False  # the scan itself reports the file
+    return b"\r" in head and b"\n" not in head
+
+
+def _lf_copy(source: Source) -> str:
+    """An uncompressed copy of a text file with every line ending turned into ``\\n``.
+
+    The copy lives in a scratch directory removed when the process ends: the frame a reader
+    returns stays lazy and reads the copy when it is collected.
+    """
+    global _SCRATCH
+    if _SCRATCH is None:
+        _SCRATCH = tempfile.TemporaryDirectory(prefix="sybilgraph-")
+    with (
+        tempfile.NamedTemporaryFile(
+            "wb", dir=_SCRATCH.name, suffix=f".{source.format}", delete=False
+        ) as out,
+        _open_text(source) as raw,
+    ):
+        # Universal newlines turn \r, \r\n and \n alike into \n, also across chunk
+        # boundaries; Latin-1 in and out keeps every other byte as it was.
+        text = io.TextIOWrapper(raw, encoding="latin-1", newline=None)
+        while chunk := text.read(1 << 20):
+            out.write(chunk.encode("latin-1"))
+    return out.name
 
 
 def _raw_scan(source: Source) -> pl.LazyFrame:
@@ -62,8 +186,9 @@ def _raw_scan(source: Source) -> pl.LazyFrame:
             schema=dict.fromkeys(names, pl.String),
             infer_schema_length=NDJSON_SCHEMA_LINES,
         )
+    path = _lf_copy(source) if _bare_cr(source) else source.path
     return pl.scan_csv(
-        source.path,
+        path,
         separator="\t" if source.format == "tsv" else ",",
         infer_schema=False,
         encoding="utf8-lossy",
@@ -88,11 +213,9 @@ def scan_source(source: Source) -> pl.LazyFrame:
     ...     scan_source(Source(p, "csv", None, 18, (("day", "1"),))).collect().columns
     ['account_id', 'ip', 'day']
     """
-    try:
+    with reading(source):
         frame = _raw_scan(source)
         names = frame.collect_schema().names()
-    except (pl.exceptions.PolarsError, OSError) as err:
-        raise unreadable(source, err) from None
     extra = [
         pl.lit(value, dtype=pl.String).alias(key) for key, value in source.hive if key not in names
     ]
@@ -101,7 +224,55 @@ def scan_source(source: Source) -> pl.LazyFrame:
 
 def read_columns(source: Source, frame: pl.LazyFrame) -> pl.Schema:
     """The schema of a scanned file, turning read failures into :class:`InputError`."""
-    try:
+    with reading(source):
         return frame.collect_schema()
-    except (pl.exceptions.PolarsError, OSError) as err:
-        raise unreadable(source, err) from None
+
+
+@contextmanager
+def reading(source: Source) -> Iterator[None]:
+    """Run polars work on one file: its failures become one :class:`InputError` naming it.
+
+    A Rust panic prints its report (``thread '...' panicked at ...``) on the process' standard
+    error before Python sees the exception. The reader reports the panic as one line of its
+    own, so while polars works, file descriptor 2 is sent to a scratch file; afterwards
+    whatever was written there is passed on, except the panic report.
+
+    Examples
+    --------
+    >>> try:
+    ...     with reading(Source("e.csv", "csv", None, 3)):
+    ...         raise pl.exceptions.ComputeError("broken")
+    ... except InputError as err:
+    ...     print(err)
+    e.csv: cannot read as CSV: broken
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    panicked = False
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            except PanicException as err:
+                panicked = True
+                raise unreadable(source, err) from None
+            except READ_ERRORS as err:
+                raise unreadable(source, err) from None
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                sink.seek(0)
+                written = sink.read()
+                if panicked:
+                    written = written[: _panic_start(written)]
+                if written:
+                    os.write(2, written)
+    finally:
+        os.close(saved)
+
+
+def _panic_start(written: bytes) -> int:
+    """Offset of the first panic report in captured output (its length if there is none)."""
+    found = _PANIC_REPORT.search(written)
+    return found.start() if found else len(written)

@@ -52,36 +52,13 @@ EXPECTED: dict[str, tuple[int, int] | str] = {
     "events_truncated.parquet": REFUSED,
     "events_unbalanced_quote.csv": REFUSED,
     "events_utf16.csv": REFUSED,
-    "events_wrong_types.parquet": (3, 3),
-    # Reader bugs, pinned below as strict xfails: a row count or a refusal is what a fix gives.
+    "events_wrong_types.parquet": REFUSED,
     "events_corrupt_page.parquet": REFUSED,
     "events_cr_only.csv": (2, 0),
-    "events_list_signal.parquet": (2, 0),
+    "events_list_signal.parquet": REFUSED,
     "events_ms_beyond_range.parquet": (2, 2),
     "events_ragged_more_fields.csv": REFUSED,
 }
-KNOWN_BUGS = {
-    "events_corrupt_page.parquet": "polars panics decoding the corrupt page; the PanicException "
-    "(a BaseException) escapes the reader",
-    "events_cr_only.csv": "bare CR line endings: the whole file is read as a header, both rows "
-    "are lost without a reject",
-    "events_list_signal.parquet": "a list-typed signal column passes the load and raises "
-    "InvalidOperationError when the frame is collected",
-    "events_ms_beyond_range.parquet": "out-of-range ms datetimes make polars panic in the strict "
-    "cast to microseconds",
-    "events_ragged_more_fields.csv": "a row with extra fields passes the load and raises "
-    "polars' ComputeError when the frame is collected",
-}
-
-
-def _cases() -> list[object]:
-    cases: list[object] = []
-    for name in sorted(EXPECTED):
-        marks = (
-            [pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[name])] if name in KNOWN_BUGS else []
-        )
-        cases.append(pytest.param(name, marks=marks, id=name))
-    return cases
 
 
 def test_corpus_is_small_and_fully_pinned() -> None:
@@ -90,7 +67,7 @@ def test_corpus_is_small_and_fully_pinned() -> None:
     assert sum((CORPUS / f).stat().st_size for f in files) < 200_000
 
 
-@pytest.mark.parametrize("name", _cases())
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_corpus_file(name: str) -> None:
     expected = EXPECTED[name]
     reader = READERS[name.split("_", 1)[0]]
@@ -122,23 +99,15 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 # The nastiest files that must be refused (each run starts a Python process, so a few): a
-# truncated binary, an encoding that is not CSV, a broken quote, and two known bugs that today
-# end in a traceback or a panic.
+# truncated binary, an encoding that is not CSV, a broken quote, a page that made polars panic
+# and a row with more fields than the header.
 CLI_REFUSED = [
     ("validate", "events_truncated.parquet"),
     ("validate", "events_utf16.csv"),
     ("analyze", "events_truncated.csv.gz"),
     ("analyze", "events_unbalanced_quote.csv"),
-    pytest.param(
-        "validate",
-        "events_corrupt_page.parquet",
-        marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["events_corrupt_page.parquet"]),
-    ),
-    pytest.param(
-        "analyze",
-        "events_ragged_more_fields.csv",
-        marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["events_ragged_more_fields.csv"]),
-    ),
+    ("validate", "events_corrupt_page.parquet"),
+    ("analyze", "events_ragged_more_fields.csv"),
 ]
 
 

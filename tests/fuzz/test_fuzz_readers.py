@@ -15,7 +15,6 @@ import pytest
 from _fuzzkit import FUZZ, SUFFIX, Reader, check_one_line, compress, load_or_refuse
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from polars.exceptions import PanicException
 
 from sybilgraph.errors import InputError
 from sybilgraph.load import read_accounts, read_edges, read_events, read_input
@@ -236,9 +235,7 @@ def test_ragged_rows(
     kind: str,
 ) -> None:
     # Single-cell blank rows are blank lines, which CSV readers may skip; give them content.
-    # Rows longer than the header hit a known reader bug pinned by the corpus
-    # (events_ragged_more_fields.csv); they are cut to the header's width here until it is fixed.
-    rows = [r[: len(header)] if r != [""] and r else ["a"] for r in rows]
+    rows = [r if r != [""] and r else ["a"] for r in rows]
     data = csv_text(header, rows, ",", "\n").encode()
     path = tmp_path_factory.mktemp("ragged") / "in.csv"
     path.write_bytes(data)
@@ -287,9 +284,7 @@ def test_ndjson_with_mixed_types(
         assert outcome.loaded.n_rows == len(records)
 
 
-# Parquet column types the generator writes. Lists of numbers in a signal column and
-# millisecond datetimes beyond the microsecond range are left out here: they hit the reader
-# bugs pinned by the xfail tests below; put them back once those pass.
+# Parquet column types the generator writes.
 PARQUET_TYPES: dict[str, st.SearchStrategy[object]] = {
     "str": st.one_of(st.none(), CELLS),
     "int": st.one_of(st.none(), EPOCHS),
@@ -301,6 +296,8 @@ PARQUET_TYPES: dict[str, st.SearchStrategy[object]] = {
     "binary_utf8": st.one_of(st.none(), st.text(max_size=8).map(str.encode)),
     "struct": st.one_of(st.none(), st.fixed_dictionaries({"a": st.text(max_size=4)})),
     "list_str": st.one_of(st.none(), st.lists(st.text(max_size=4), max_size=3)),
+    "list_int": st.one_of(st.none(), st.lists(st.integers(-5, 5), max_size=3)),
+    "datetime_ms": st.one_of(st.none(), st.integers(-(2**62), 2**62)),
     "null": st.none(),
 }
 POLARS_TYPES: dict[str, pl.DataType | None] = {
@@ -314,6 +311,8 @@ POLARS_TYPES: dict[str, pl.DataType | None] = {
     "binary_utf8": pl.Binary(),
     "struct": None,
     "list_str": pl.List(pl.String()),
+    "list_int": pl.List(pl.Int64()),
+    "datetime_ms": pl.Datetime("ms"),
     "null": pl.Null(),
 }
 
@@ -473,15 +472,9 @@ def test_ipv4_ipv6_and_malformed_addresses(
     assert kept == expected
 
 
-# -- bugs found by fuzzing, pinned until the readers are fixed ------------------------------
+# -- bugs found by fuzzing, kept as regression tests -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=PanicException,
-    reason="polars panics formatting a failed strict cast of out-of-range ms datetimes "
-    "(parse_timestamps casts to Datetime('us') strictly)",
-)
 def test_millisecond_datetimes_beyond_the_microsecond_range(tmp_path: Path) -> None:
     stamps = pl.Series([-(2**62), 2**62, 1_713_772_800_000]).cast(pl.Datetime("ms"))
     path = tmp_path / "far.parquet"
@@ -490,23 +483,12 @@ def test_millisecond_datetimes_beyond_the_microsecond_range(tmp_path: Path) -> N
     assert loaded.n_rejected == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pl.exceptions.InvalidOperationError,
-    reason="a list-typed signal column passes the load and fails later, when the frame is "
-    "collected (no check reads text signal columns)",
-)
 def test_list_typed_signal_column(tmp_path: Path) -> None:
     path = tmp_path / "lists.parquet"
     pl.DataFrame({"account_id": ["a", "b"], "user_agent": [[1, 2], [3]]}).write_parquet(path)
     load_or_refuse(read_events, path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a CSV with bare CR line endings loads as a header with zero rows: every data row "
-    "is lost without a reject",
-)
 def test_bare_carriage_return_line_endings(tmp_path: Path) -> None:
     path = tmp_path / "mac.csv"
     path.write_bytes(b"account_id,ip\ra,10.0.0.1\rb,10.0.0.2\r")
@@ -515,11 +497,6 @@ def test_bare_carriage_return_line_endings(tmp_path: Path) -> None:
     assert outcome.loaded.n_rows == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the missing-column message echoes the file's column names raw: a quoted header "
-    "with a newline or an ANSI escape breaks the one-line message and drives the terminal",
-)
 @pytest.mark.parametrize("name", ["acc\nount", "\x1b[2J\x1b[31mred"])
 def test_error_messages_do_not_echo_control_characters(tmp_path: Path, name: str) -> None:
     path = tmp_path / "hdr.csv"
