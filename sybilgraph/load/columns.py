@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from sybilgraph.errors import InputError, SettingsError
+from sybilgraph.load.escape import shown_path
 
 __all__ = ["file_renames", "parse_column_maps"]
 
@@ -74,7 +75,7 @@ def file_renames(path: str, names: Collection[str], mapping: Mapping[str, str]) 
     if clashes:
         dst, srcs = sorted(clashes.items())[0]
         raise InputError(
-            f"{path}: columns {' and '.join(map(repr, srcs))} would both be named {dst!r} "
-            "after column mapping; drop one or map it to another name"
+            f"{shown_path(path)}: columns {' and '.join(map(repr, srcs))} would both be named "
+            f"{dst!r} after column mapping; drop one or map it to another name"
         )
     return renames

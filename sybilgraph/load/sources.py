@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from sybilgraph.errors import InputError
+from sybilgraph.load.escape import shown, shown_path
 
 __all__ = ["FORMATS", "Source", "detect_format", "expand_sources", "file_sha256"]
 
@@ -100,7 +101,9 @@ def _decompressed_head(path: str | Path, compression: str) -> bytes:
         with pa.input_stream(str(path), compression=compression) as stream:
             return bytes(stream.read(4096))
     except (OSError, pa.ArrowException) as err:
-        raise InputError(f"{path}: cannot decompress as {compression} ({err})") from None
+        raise InputError(
+            f"{shown_path(path)}: cannot decompress as {compression} ({shown(err)})"
+        ) from None
 
 
 def detect_format(path: str | Path) -> tuple[str, str | None]:
@@ -137,13 +140,13 @@ def detect_format(path: str | Path) -> tuple[str, str | None]:
         with open(path, "rb") as handle:
             head = handle.read(4096)
     except OSError as err:
-        raise InputError(f"{path}: cannot open the file ({err.strerror})") from None
+        raise InputError(f"{shown_path(path)}: cannot open the file ({err.strerror})") from None
     magic = next((comp for prefix, comp in _MAGIC if head.startswith(prefix)), None)
     if head.startswith(_PARQUET_MAGIC):
         return "parquet", None
     if fmt == "parquet" and head:
         raise InputError(
-            f"{path}: named as Parquet but is not a Parquet file "
+            f"{shown_path(path)}: named as Parquet but is not a Parquet file "
             f"(it does not start with the bytes 'PAR1'; found {head[:4]!r})"
         )
     # The bytes are the truth about compression: a gzip file without .gz is still gzip.
@@ -252,14 +255,16 @@ def expand_sources(paths: str | Path | Sequence[str | Path]) -> list[Source]:
             found = _walk(text)
             if not found:
                 known = ", ".join(sorted(set(FORMATS)))
-                raise InputError(f"{text}: directory holds no data file (looked for {known})")
+                raise InputError(
+                    f"{shown_path(text)}: directory holds no data file (looked for {known})"
+                )
             resolved.extend(found)
         elif os.path.exists(text):
             resolved.append((text, ()))
         elif _GLOB_CHARS & set(text):
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:
-                raise InputError(f"{text}: no file matches this pattern")
+                raise InputError(f"{shown_path(text)}: no file matches this pattern")
             root = _glob_root(text)
             for match in matches:
                 if os.path.isdir(match):
@@ -268,7 +273,7 @@ def expand_sources(paths: str | Path | Sequence[str | Path]) -> list[Source]:
                     relative = os.path.relpath(os.path.dirname(match), root)
                     resolved.append((match, _hive_parts(relative) if relative != "." else ()))
         else:
-            raise InputError(f"{text}: no such file or directory")
+            raise InputError(f"{shown_path(text)}: no such file or directory")
     seen: set[str] = set()
     sources: list[Source] = []
     for path, hive in resolved:

@@ -5,7 +5,8 @@ and what happens to a value that is there but cannot be used:
 
 * a **row reject** removes the row from the data and lists it, with a reason, in the rejects
   (``missing_account_id``, ``bad_timestamp``, ``missing_signal_type``, ``missing_signal_value``,
-  ``bad_count``, and ``bad_ip`` for an edge whose IP value is not an address);
+  ``bad_count``, ``bad_ip`` for an edge whose IP value is not an address, and
+  ``bad_seen_order`` for an edge whose ``first_seen`` is after its ``last_seen``);
 * a **value drop** nulls that one value, keeps the row, and is counted per column and reason
   (``bad_ip``, ``bad_email``, and ``bad_timestamp`` for an account's ``created_at``: the account
   and its other signals are still worth keeping).
