@@ -10,6 +10,7 @@ decompressed file in memory while scanning it, so very large inputs are best sto
 or split into several compressed files (a directory or glob of them is read file by file).
 
 Text is decoded as UTF-8; undecodable bytes become U+FFFD instead of failing the whole file.
+A file that starts with a UTF-16 byte-order mark is refused with a hint to save it as UTF-8.
 
 Two kinds of text file need more than a plain scan:
 
@@ -53,6 +54,7 @@ READ_ERRORS: tuple[type[BaseException], ...] = (
     PanicException,
 )
 _PANIC_REPORT = re.compile(rb"(?m)^thread '[^'\n]*'.*? panicked at ")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _RAGGED = "found more fields than defined"
 # Enough of a file to see its first line ending, unless its first line is very long.
 _SNIFF_BYTES = 1 << 16
@@ -137,10 +139,12 @@ def _ragged_detail(source: Source) -> str | None:
     return None
 
 
-def _bare_cr(source: Source) -> bool:
-    """True for a text file whose lines end in a carriage return alone (classic Mac OS).
+def _needs_lf_copy(source: Source) -> bool:
+    """Sniff a text file's head: True if its lines end in a bare carriage return (classic Mac OS).
 
-    Polars splits lines on ``\\n`` only, so such a file reads as one long header and no rows.
+    Polars splits lines on ``\\n`` only, so such a file would read as one long header and no
+    rows. A UTF-16 file (with its byte-order mark) is refused here, since read as UTF-8 its
+    header would be noise.
     """
     if source.format not in ("csv", "tsv"):
         return False
@@ -149,6 +153,11 @@ def _bare_cr(source: Source) -> bool:
             head = raw.read(_SNIFF_BYTES)
     except OSError:
         return False  # the scan itself reports the file
+    if head.startswith(_UTF16_BOMS):
+        raise InputError(
+            f"{shown_path(source.path)}: cannot read as {describe(source)}: the file is "
+            "UTF-16 encoded (it starts with a UTF-16 byte-order mark); save it as UTF-8"
+        )
     return b"\r" in head and b"\n" not in head
 
 
@@ -186,7 +195,7 @@ def _raw_scan(source: Source) -> pl.LazyFrame:
             schema=dict.fromkeys(names, pl.String),
             infer_schema_length=NDJSON_SCHEMA_LINES,
         )
-    path = _lf_copy(source) if _bare_cr(source) else source.path
+    path = _lf_copy(source) if _needs_lf_copy(source) else source.path
     return pl.scan_csv(
         path,
         separator="\t" if source.format == "tsv" else ",",

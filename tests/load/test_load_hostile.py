@@ -219,3 +219,14 @@ def test_edges_seen_the_wrong_way_round_are_rejected(tmp_path: Path) -> None:
         (4, "bad_timestamp", "first_seen"),
     ]
     assert loaded.frame.collect()["account_id"].to_list() == ["a", "c"]
+
+
+def test_a_utf16_file_is_refused_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("account_id,ip\na,10.0.0.1\n".encode("utf-16"))
+    with pytest.raises(InputError) as err:
+        read_events(path)
+    assert str(err.value) == (
+        f"{path}: cannot read as CSV: the file is UTF-16 encoded (it starts with a UTF-16 "
+        "byte-order mark); save it as UTF-8"
+    )
