@@ -255,26 +255,36 @@ def reading(source: Source) -> Iterator[None]:
     ...     print(err)
     e.csv: cannot read as CSV: broken
     """
+    with _panic_reports_held_back():
+        try:
+            yield
+        except READ_ERRORS as err:
+            raise unreadable(source, err) from None
+
+
+@contextmanager
+def _panic_reports_held_back() -> Iterator[None]:
+    """Send file descriptor 2 to a scratch file; pass on what was written but panic reports."""
     sys.stderr.flush()
-    saved = os.dup(2)
-    panicked = False
+    try:
+        saved: int | None = os.dup(2)
+    except OSError:
+        saved = None  # no standard error at all (a windowed process): nothing to hold back
+    if saved is None:
+        yield
+        return
     try:
         with tempfile.TemporaryFile() as sink:
             os.dup2(sink.fileno(), 2)
             try:
                 yield
-            except PanicException as err:
-                panicked = True
-                raise unreadable(source, err) from None
-            except READ_ERRORS as err:
-                raise unreadable(source, err) from None
             finally:
                 sys.stderr.flush()
                 os.dup2(saved, 2)
                 sink.seek(0)
                 written = sink.read()
-                if panicked:
-                    written = written[: _panic_start(written)]
+                # A report is followed only by more of itself (or of other threads' panics).
+                written = written[: _panic_start(written)]
                 if written:
                     os.write(2, written)
     finally:
