@@ -6,13 +6,22 @@ content, client, identity, timing), and when it behaves like one machine: sign-u
 near-equal volume per account, traffic concentrated on shared templates, activity on the same
 values in the same hour. Size alone never raises a score; rarity and exclusivity do.
 
-Per evidence family ``f`` and member ``m`` the strength is the best ``weight(v) * share(v)`` over
-the values ``v`` of that family the member shares with another member (``share`` = accounts of
-the cluster using ``v`` / all accounts using ``v``). A family's strength is the mean over members.
-No single family convicts: the evidence score is the strongest family *corroborated* by the
-others, ``s1 * (1 - prod_{f != 1} (1 - s_f))`` raised to the power 1/2. The final score scales it
-by behaviour (which corroborates: it can lower a score by a quarter, never raise weak evidence
-above strong) and by size, ``1 - exp(-(n - 1) / household_size)``: a handful of accounts sharing
+Per evidence family ``f`` and member ``m`` the strength combines the two best
+``weight(v) * share(v)`` over the values ``v`` of that family the member shares with another
+member (``share`` = accounts of the cluster using ``v`` / all accounts using ``v``) as a
+noisy-OR, as the link stage does. A family's strength is the mean over members.
+A family's strength is then scaled by the size ``k`` of its largest *pool*: the number of distinct
+values of one type that the cluster holds mostly to itself, by ``1 - 0.7 exp(-(k - 1) / 2)``
+(0.3 for a single value, 0.74 for three, close to 1 for many):
+operations evade per-value limits by rotating *pools* (proxy exits, batches of cards, families of
+templates), each value shared by a subset of the accounts, while one value shared by a whole
+group (the venue IP, the household card, the office egress) is the signature of a place, a
+household or an event. Payment instruments and mailboxes are personal: one of them on many
+accounts has no such explanation beyond a household (see the size factor) or a declared
+organisation (the org discount), so they are not scaled. No single family convicts: the evidence score is the strongest family
+*corroborated* by the others, ``s1 * (1 - prod_{f != 1} (1 - s_f))`` raised to the power 1/2. The final score scales it
+by behaviour (``0.5 + 0.5 *`` the mean of sign-up burstiness, same-hour synchrony, load-balanced
+volume and share of traffic on shared templates) and by size, ``1 - exp(-(n - 1) / household_size)``: a handful of accounts sharing
 a card and a home IP is a household more often than a ring. Clusters whose members declare one
 organisation are discounted.
 """
@@ -27,6 +36,7 @@ import polars as pl
 from sybilgraph import schema
 from sybilgraph.cluster import Clustering
 from sybilgraph.edges import EdgeTable
+from sybilgraph.link import GRIDDED_TYPES
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -47,6 +57,10 @@ _NOUNS: dict[str, tuple[str, str]] = {
     "email_domain": ("e-mail domain", "e-mail domains"),
 }
 _TIMING = ("signup_burst", "ip_window", "prompt_window")
+
+#: Families of personal values: one card or one mailbox on many accounts has no "place or event"
+#: explanation, so the pool-size scaling below does not apply to them.
+PERSONAL_FAMILIES = ("payment", "identity")
 
 
 @dataclass(frozen=True)
@@ -122,17 +136,63 @@ def score(
     members = member.join(activity, on="account", how="left")
 
     # -- evidence strength per (member, family) and per family -----------------------------
-    strength = shared_edges.group_by("cluster", "account", "family").agg(
-        (pl.col("weight") * pl.col("share")).max().alias("s")
+    # As in linking: per member and family, the two strongest values as a noisy-OR, and a
+    # value laid on shifted time grids counts once.
+    ws = pl.col("ws")
+    strength = (
+        shared_edges.with_columns((pl.col("weight") * pl.col("share")).alias("ws"))
+        .with_columns(
+            pl.when(pl.col("signal_type").is_in(list(GRIDDED_TYPES)))
+            .then(pl.col("signal_type"))
+            .otherwise(pl.col("value").cast(pl.String))
+            .alias("_piece")
+        )
+        .group_by("cluster", "account", "family", "_piece")
+        .agg(ws.max())
+        .group_by("cluster", "account", "family")
+        .agg(
+            (
+                1.0
+                - (1.0 - ws.max())
+                * (1.0 - pl.when(pl.len() >= 2).then(ws.top_k(2).min()).otherwise(0.0))
+            ).alias("s")
+        )
     )
     member_families = strength.group_by("cluster", "account").agg(
         _corroborated(pl.col("s")).alias("member_evidence"),
         pl.len().alias("member_families"),
     )
+    # Pools: how many distinct values of a family the cluster holds mostly to itself.
+    pools = (
+        in_cluster.filter(
+            ~pl.col("signal_type").is_in(["ip_window", "prompt_window", "ip_prefix"])
+            & (pl.col("share") >= 0.5)
+        )
+        .group_by("cluster", "family", "signal_type")
+        .agg(pl.col("signal_value").n_unique().cast(pl.Float64).alias("k"))
+        .with_columns(
+            # A burst appears once on each of the offset grids.
+            pl.when(pl.col("signal_type") == "signup_burst")
+            .then((pl.col("k") / settings.sync_offsets).ceil())
+            .otherwise(pl.col("k"))
+        )
+        .group_by("cluster", "family")
+        .agg(pl.col("k").max())
+    )
     family = (
         strength.join(sizes, on="cluster")
         .group_by("cluster", "family")
         .agg((pl.col("s").sum() / pl.col("n_accounts").first()).alias("s"))
+        .join(pools, on=["cluster", "family"], how="left")
+        .with_columns(
+            pl.when(pl.col("family").is_in(list(PERSONAL_FAMILIES)))
+            .then(pl.col("s"))
+            .otherwise(
+                pl.col("s")
+                * (1.0 - 0.7 * ((1.0 - pl.col("k").fill_null(1.0).clip(1.0)) / 2.0).exp())
+            )
+            .alias("s")
+        )
     )
     evidence_score = family.group_by("cluster").agg(
         _corroborated(pl.col("s")).alias("evidence_score"),
@@ -180,8 +240,11 @@ def score(
             pl.col("n_events").sum().cast(pl.Int64).alias("n_events"),
             pl.col(schema.FIRST_SEEN).min().alias(schema.FIRST_SEEN),
             pl.col(schema.LAST_SEEN).max().alias(schema.LAST_SEEN),
-            pl.col("n_events").cast(pl.Float64).mean().alias("_mean"),
-            pl.col("n_events").cast(pl.Float64).std(ddof=0).alias("_std"),
+            pl.col("n_events").cast(pl.Float64).median().alias("_median"),
+            (
+                pl.col("n_events").cast(pl.Float64).quantile(0.75, "linear")
+                - pl.col("n_events").cast(pl.Float64).quantile(0.25, "linear")
+            ).alias("_iqr"),
             pl.col("subgroup").n_unique().cast(pl.Int64).alias("n_subgroups"),
         )
         .join(evidence_score, on="cluster", how="left")
@@ -205,8 +268,10 @@ def score(
             pl.col("signup_burstiness").fill_null(0.0),
             pl.col("n_signup_bursts").fill_null(0),
             (pl.col("_synced").fill_null(0) / pl.col("n_accounts")).alias("timing_synchrony"),
-            pl.when(pl.col("_mean") > 0)
-            .then(1.0 - (pl.col("_std") / pl.col("_mean")).clip(0.0, 1.0))
+            # Load-balanced volume: the interquartile range is small next to the median (robust
+            # to the few camouflage accounts a cluster picks up).
+            pl.when(pl.col("_median") > 0)
+            .then(1.0 - (pl.col("_iqr") / pl.col("_median")).clip(0.0, 1.0))
             .otherwise(0.0)
             .alias("volume_uniformity"),
             pl.when(pl.col("n_events") > 0)
@@ -229,7 +294,7 @@ def score(
     )
     org_factor = 1.0 - pl.col("org_consistency") * (1.0 - settings.org_discount)
     per_cluster = per_cluster.with_columns(
-        (pl.col("evidence_score") * (0.75 + 0.25 * behaviour) * size_factor * org_factor)
+        (pl.col("evidence_score") * (0.5 + 0.5 * behaviour) * size_factor * org_factor)
         .clip(0.0, 1.0)
         .round(6)
         .alias("score")
@@ -353,8 +418,10 @@ def _summaries(evidence: pl.DataFrame, clusters: pl.DataFrame, n_pop: int) -> pl
         .group_by("cluster", "signal_type")
         .agg(
             pl.len().alias("k"),
-            (pl.col("share") >= 0.9).all().alias("exclusive"),
-            (pl.col("weight") * pl.col("accounts_in_cluster")).sum().alias("mass"),
+            (pl.col("share") >= 0.9).sum().alias("exclusive"),
+            (pl.col("weight") * pl.col("share") * pl.col("accounts_in_cluster"))
+            .sum()
+            .alias("mass"),
         )
         .sort(["cluster", "mass", "signal_type"], descending=[False, True, False])
     )
@@ -366,8 +433,10 @@ def _summaries(evidence: pl.DataFrame, clusters: pl.DataFrame, n_pop: int) -> pl
         singular, plural = _NOUNS.get(row["signal_type"], (row["signal_type"], row["signal_type"]))
         noun = singular if row["k"] == 1 else plural
         text = f"{row['k']} {noun}"
-        if row["exclusive"]:
+        if row["exclusive"] == row["k"]:
             text += " used only by them"
+        elif row["exclusive"]:
+            text += f" ({row['exclusive']} used only by them)"
         parts.append(text)
     lines: dict[int, str] = {}
     for row in clusters.iter_rows(named=True):

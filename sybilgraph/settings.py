@@ -169,7 +169,9 @@ class Settings:
         "groups of a few accounts sharing a card and an IP are usually a household.",
     )
     review_threshold: float = _field(
-        0.5, "Clusters with a score at or above this are flagged for review."
+        0.33,
+        "Clusters with a score at or above this are flagged for review (calibrated on the "
+        "sample scenario, checked on three medium scenarios; see docs/evaluation.md).",
     )
     evidence_per_cluster: int = _field(
         50, "Shared values listed per cluster in evidence.csv, rarest first."
