@@ -60,7 +60,7 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
     >>> ev = pl.LazyFrame({"account_id": ["b", "a", "a"], "device_id": ["d1", "d1", "d2"]})
     >>> table = build_edges(build_observations(ev, None, None, Settings()))
     >>> table.accounts["account_id"].to_list(), table.values["degree"].to_list()
-    (['a', 'b'], [2, 1])
+    (['a', 'b'], [2])
     """
     observed = (
         obs.table.group_by(schema.ACCOUNT_ID, schema.SIGNAL_TYPE, schema.SIGNAL_VALUE)

@@ -135,10 +135,16 @@ def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
     ring = _ring_pairs(hub_edges, settings.hub_neighbours, settings.seed)
     candidates = pl.concat([small_pairs.select("a", "b"), ring], how="vertical").unique()
     # Every hub value the two accounts of a candidate share (small ones are already known).
+    # Each account's hub values as a short sorted list; a candidate's shared hub values are the
+    # intersection of two lists (a few values each), far cheaper than joining the pairs
+    # against every hub edge.
+    hub_sets = hub_edges.group_by("account").agg(pl.col("value").sort().alias("vals"))
     hub_shared = (
-        candidates.join(hub_edges.rename({"account": "a"}), on="a")
-        .join(hub_edges.rename({"account": "b"}), on=["b", "value"], how="semi")
-        .select("a", "b", "value")
+        candidates.join(hub_sets.rename({"account": "a", "vals": "va"}), on="a")
+        .join(hub_sets.rename({"account": "b", "vals": "vb"}), on="b")
+        .select("a", "b", pl.col("va").list.set_intersection("vb").alias("value"))
+        .filter(pl.col("value").list.len() > 0)
+        .explode("value")
     )
     shared = pl.concat([small_pairs.select("a", "b", "value"), hub_shared], how="vertical").join(
         weighted.edges.select("value", "signal_type", "weight", "family").unique("value"),

@@ -125,7 +125,7 @@ def build_observations(
     --------
     >>> import datetime as dt
     >>> ev = pl.LazyFrame({
-    ...     "account_id": ["a", "b"], "ip": ["10.0.0.1", "10.0.0.2"],
+    ...     "account_id": ["a", "b"], "ip": ["10.0.0.1", "10.0.0.1"],
     ...     "timestamp": [dt.datetime(2025, 5, 1, tzinfo=dt.timezone.utc)] * 2,
     ... }).with_columns(pl.col("timestamp").cast(pl.Datetime("us", "UTC")))
     >>> obs = build_observations(ev, None, None, Settings(sync_types=()))
@@ -147,15 +147,19 @@ def build_observations(
             ts.alias(schema.TIMESTAMP),
             *[pl.col(c) for c in cols],
         )
+        grouped = {col: _event_signal(base, col) for col in cols}
         for col in cols:
-            parts.append(_event_signal(base, col, settings))
+            parts.append(_shared_only(grouped[col]))
+            if col == "ip":
+                parts.append(_prefixes(grouped[col], settings))
         if has_ts and settings.sync_types:
             if n_events is None:
                 n_events = int(events.select(pl.len()).collect(engine="streaming").item())
             rate = _sync_rate(n_events, len(settings.sync_types), settings)
             for col in settings.sync_types:
                 if col in cols:
-                    parts.append(_sync_tokens(base, col, settings, rate))
+                    shared = _shared_only(grouped[col]).select(schema.SIGNAL_VALUE).unique()
+                    parts.append(_sync_tokens(base, col, settings, rate, shared))
         org = (
             pl.col(schema.ORG_ID).drop_nulls().min()
             if schema.ORG_ID in names
@@ -240,9 +244,10 @@ def _activity(parts: list[pl.LazyFrame], created: pl.LazyFrame | None) -> pl.Laz
     )
 
 
-def _event_signal(base: pl.LazyFrame, col: str, settings: Settings) -> pl.LazyFrame:
+def _event_signal(base: pl.LazyFrame, col: str) -> pl.LazyFrame:
+    """One row per (account, value) of an event column, with counts and first/last seen."""
     value = _normalise(pl.col(col), col)
-    grouped = (
+    return (
         base.select(schema.ACCOUNT_ID, schema.TIMESTAMP, value.alias(schema.SIGNAL_VALUE))
         .drop_nulls(schema.SIGNAL_VALUE)
         .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
@@ -253,9 +258,16 @@ def _event_signal(base: pl.LazyFrame, col: str, settings: Settings) -> pl.LazyFr
         )
         .with_columns(pl.lit(col).alias(schema.SIGNAL_TYPE))
     )
-    if col != "ip":
-        return grouped
-    return pl.concat([grouped, _prefixes(grouped, settings)], how="diagonal")
+
+
+def _shared_only(grouped: pl.LazyFrame) -> pl.LazyFrame:
+    """Rows of values that at least two accounts use.
+
+    Most prompt fingerprints, residential IPs and devices belong to one account; they can link
+    nobody, and dropping them here keeps them out of every later stage (and out of the
+    synchrony tokens, which are only made for shared values).
+    """
+    return grouped.filter(pl.len().over(schema.SIGNAL_VALUE) >= 2)
 
 
 def _normalise(expr: pl.Expr, col: str) -> pl.Expr:
@@ -320,7 +332,9 @@ def _sync_rate(n_events: int, n_types: int, settings: Settings) -> float:
     return budget / (n_events * n_types)
 
 
-def _sync_tokens(base: pl.LazyFrame, col: str, settings: Settings, rate: float) -> pl.LazyFrame:
+def _sync_tokens(
+    base: pl.LazyFrame, col: str, settings: Settings, rate: float, shared: pl.LazyFrame
+) -> pl.LazyFrame:
     """Tokens "value used within window w" on ``sync_offsets`` shifted grids.
 
     Events are grouped on (account, value, grid, window number) first and the readable token
@@ -329,6 +343,10 @@ def _sync_tokens(base: pl.LazyFrame, col: str, settings: Settings, rate: float) 
     width = settings.sync_window_minutes * 60
     value = _normalise(pl.col(col), col)
     epoch = pl.col(schema.TIMESTAMP).dt.epoch("s")
+    base = base.with_columns(value.alias("_value")).join(
+        shared.rename({schema.SIGNAL_VALUE: "_value"}), on="_value", how="semi"
+    )
+    value = pl.col("_value")
     frames = []
     for grid in range(settings.sync_offsets):
         shift = grid * width // settings.sync_offsets
