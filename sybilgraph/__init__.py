@@ -5,11 +5,15 @@ and the errors. Everything else is internal and may change.
 
 Examples
 --------
+Five accounts share one card and one device among a hundred accounts with their own:
+
 >>> import polars as pl, sybilgraph
->>> events = pl.DataFrame({"account_id": ["a", "b", "c"], "device_id": ["d1", "d1", "d1"],
-...                        "payment_fingerprint": ["c1", "c1", "c1"]})
+>>> ring, users = [f"r{i}" for i in range(5)], [f"u{i}" for i in range(95)]
+>>> events = pl.DataFrame({"account_id": ring + users,
+...                        "payment_fingerprint": ["card-x"] * 5 + users,
+...                        "device_id": ["dev-x"] * 5 + users})
 >>> sybilgraph.analyze(events).clusters["n_accounts"].to_list()
-[3]
+[5]
 """
 
 from sybilgraph._version import __version__

@@ -50,15 +50,22 @@ def analyze(
 
     Examples
     --------
+    Five accounts share one card and one device; ninety-five have their own. A value is
+    linking evidence only while few accounts share it (``max_value_share``), so a ring shows
+    only against a population around it:
+
     >>> import polars as pl, sybilgraph
+    >>> ring, users = [f"r{i}" for i in range(5)], [f"u{i}" for i in range(95)]
     >>> events = pl.DataFrame({
-    ...     "account_id": ["a", "b", "c", "d"],
-    ...     "payment_fingerprint": ["card1", "card1", "card1", "card2"],
-    ...     "device_id": ["dev1", "dev1", "dev1", "dev2"],
+    ...     "account_id": ring + users,
+    ...     "payment_fingerprint": ["card-x"] * 5 + users,
+    ...     "device_id": ["dev-x"] * 5 + users,
     ... })
-    >>> result = sybilgraph.analyze(events, settings={"min_cluster_size": 3})
+    >>> result = sybilgraph.analyze(events, settings={"seed": 1})
     >>> result.clusters.select("cluster_id", "n_accounts").row(0)
-    ('C0001', 3)
+    ('C0001', 5)
+    >>> result.clusters.item(0, "summary")
+    '5 accounts share 1 device used only by them and 1 card used only by them'
     """
     if isinstance(settings, (str, Path)):
         resolved = Settings.from_toml(settings)

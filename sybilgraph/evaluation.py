@@ -413,6 +413,21 @@ class Evaluation:
         One row per kind of benign account: ``kind, n_accounts, n_flagged, n_reported, fpr``.
     ranking : Ranking
         Operations' main clusters against benign-majority clusters.
+
+    Examples
+    --------
+    An operation of three accounts, two of them caught together with one benign account:
+
+    >>> import polars as pl
+    >>> clusters = pl.DataFrame({"cluster_id": ["C1"], "rank": [1], "flagged": [True]})
+    >>> members = pl.DataFrame({"account_id": ["a", "b", "x"], "cluster_id": ["C1"] * 3})
+    >>> truth = pl.DataFrame({"account_id": ["a", "b", "c", "x"],
+    ...                       "operation_id": ["op", "op", "op", None], "kind": None})
+    >>> ev = evaluate_frames(clusters, members, truth, min_op_size=2)
+    >>> round(ev.flagged.precision, 3), round(ev.flagged.recall, 3)
+    (0.667, 0.667)
+    >>> ev.operations.select("operation_id", "n_flagged", "main_cluster").row(0)
+    ('op', 2, 'C1')
     """
 
     out_dir: Path

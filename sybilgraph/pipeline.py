@@ -4,8 +4,11 @@ cluster → score. The Python API, the CLI and the notebook all call :func:`run`
 
 from __future__ import annotations
 
+import dataclasses
 import resource
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,14 +80,31 @@ def _as_loaded(
     data: PathsLike | Loaded | pl.DataFrame | pl.LazyFrame | None,
     reader: Callable[[PathsLike, Settings], Loaded],
     settings: Settings,
-) -> Loaded | pl.LazyFrame | None:
+    label: str,
+    scratch: Path,
+) -> Loaded | None:
+    """Read paths with ``reader``; send in-memory frames through the same validation.
+
+    A frame is written to a Parquet file in ``scratch`` and read back like any input, so that
+    its rows are validated and rejected exactly as a file's would be; the rejects and the
+    manifest then name it ``label`` instead of the scratch path.
+    """
     if data is None or isinstance(data, Loaded):
         return data
-    if isinstance(data, pl.DataFrame):
-        return data.lazy()
-    if isinstance(data, pl.LazyFrame):
-        return data
-    return reader(data, settings)
+    if not isinstance(data, (pl.DataFrame, pl.LazyFrame)):
+        return reader(data, settings)
+    frame = data.collect() if isinstance(data, pl.LazyFrame) else data
+    path = scratch / f"{label.strip('<>').replace(' ', '_')}.parquet"
+    frame.write_parquet(path)
+    loaded = reader(path, settings)
+    rejects = loaded.rejects.with_columns(
+        pl.when(pl.col("source") == str(path)).then(pl.lit(label)).otherwise(pl.col("source"))
+        .alias("source")
+    )
+    files = tuple(
+        dataclasses.replace(f, path=label) if f.path == str(path) else f for f in loaded.files
+    )
+    return dataclasses.replace(loaded, rejects=rejects, files=files)
 
 
 def run(
@@ -103,16 +123,30 @@ def run(
     if events is None and edges is None and accounts is None:
         raise InputError("nothing to analyse: give events, edges or accounts")
     stages = _Stages(progress)
+    scratch = Path(tempfile.mkdtemp(prefix="sybilgraph-frames-"))
+    try:
+        return _run(events, accounts, edges, settings, stages, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
+
+def _run(
+    events: PathsLike | Loaded | pl.DataFrame | pl.LazyFrame | None,
+    accounts: PathsLike | Loaded | pl.DataFrame | pl.LazyFrame | None,
+    edges: PathsLike | Loaded | pl.DataFrame | pl.LazyFrame | None,
+    settings: Settings,
+    stages: _Stages,
+    scratch: Path,
+) -> RunResult:
     t = time.perf_counter()
-    ev = _as_loaded(events, read_input, settings)
-    ac = _as_loaded(accounts, read_accounts, settings)
-    ed = _as_loaded(edges, read_edges, settings)
+    ev = _as_loaded(events, read_input, settings, "<events frame>", scratch)
+    ac = _as_loaded(accounts, read_accounts, settings, "<accounts frame>", scratch)
+    ed = _as_loaded(edges, read_edges, settings, "<edges frame>", scratch)
     if isinstance(ev, Loaded) and ev.kind == "edges":
         if ed is not None:
             raise InputError("edges given twice: as the main input and with --edges")
         ed, ev = ev, None
-    loaded = [x for x in (ev, ac, ed) if isinstance(x, Loaded)]
+    loaded = [x for x in (ev, ac, ed) if x is not None]
     rejects = (
         pl.concat([x.rejects for x in loaded], how="diagonal_relaxed")
         if loaded
@@ -128,8 +162,8 @@ def run(
     n_rows = sum(x.n_rows for x in loaded)
     stages.done("load", t, rows=n_rows, rejected=rejects.height)
 
-    def frame(x: Loaded | pl.LazyFrame | None) -> pl.LazyFrame | None:
-        return x.frame if isinstance(x, Loaded) else x
+    def frame(x: Loaded | None) -> pl.LazyFrame | None:
+        return x.frame if x is not None else None
 
     t = time.perf_counter()
     obs = build_observations(
@@ -137,8 +171,8 @@ def run(
         frame(ac),
         frame(ed),
         settings,
-        signal_columns=ev.signal_columns if isinstance(ev, Loaded) else None,
-        n_events=(ev.n_rows - _rejected(ev)) if isinstance(ev, Loaded) else None,
+        signal_columns=ev.signal_columns if ev is not None else None,
+        n_events=ev.n_valid if ev is not None else None,
     )
     table = build_edges(obs, min_degree=settings.min_accounts_per_value)
     stages.done(
@@ -220,10 +254,6 @@ def run(
     return RunResult(
         scored=scored, rejects=rejects, manifest=manifest, table=table, weighted=weighted
     )
-
-
-def _rejected(loaded: Loaded) -> int:
-    return loaded.rejects.height
 
 
 def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:

@@ -13,7 +13,9 @@ import polars as pl
 
 from sybilgraph.errors import InputError, SettingsError
 from sybilgraph.export import atomic_directory, write_table
+from sybilgraph.export.outputs import cluster_links
 from sybilgraph.export.pseudonymize import pseudonymize_frame
+from sybilgraph.export.report import write_report
 from sybilgraph.pipeline import RunResult
 
 __all__ = ["Analysis", "ClusterView"]
@@ -23,7 +25,37 @@ _FORMATS = ("csv", "parquet")
 
 @dataclass(frozen=True)
 class ClusterView:
-    """One cluster: its row of ``clusters``, its evidence, members and daily timeline."""
+    """One cluster: its row of ``clusters``, its evidence, members and daily timeline.
+
+    Built by :meth:`Analysis.cluster`.
+
+    Attributes
+    ----------
+    cluster_id : str
+        The cluster's id, as in every output table.
+    info : dict of str to object
+        The cluster's row of :attr:`Analysis.clusters`: rank, score, flagged, summary, features.
+    evidence : polars.DataFrame
+        Its rows of :attr:`Analysis.evidence`, rarest shared value first.
+    members : polars.DataFrame
+        Its rows of :attr:`Analysis.members`.
+    timeline : polars.DataFrame
+        ``day``, ``accounts_created``, ``accounts_first_seen``: per day, how many of its
+        accounts were created and how many were first seen.
+
+    Examples
+    --------
+    >>> import polars as pl, sybilgraph
+    >>> ring, users = [f"r{i}" for i in range(5)], [f"u{i}" for i in range(95)]
+    >>> events = pl.DataFrame({"account_id": ring + users,
+    ...                        "payment_fingerprint": ["card-x"] * 5 + users,
+    ...                        "device_id": ["dev-x"] * 5 + users})
+    >>> view = sybilgraph.analyze(events).cluster("C0001")
+    >>> view.info["rank"], view.members.height, sorted(view.evidence["signal_value"])
+    (1, 5, ['card-x', 'dev-x'])
+    >>> view.timeline.columns
+    ['day', 'accounts_created', 'accounts_first_seen']
+    """
 
     cluster_id: str
     info: dict[str, Any]
@@ -77,7 +109,21 @@ class Analysis:
         return rows.row(0, named=True)
 
     def cluster(self, cluster_id: str) -> ClusterView:
-        """Evidence, members and daily timeline (accounts created, active) of one cluster."""
+        """Evidence, members and daily timeline (accounts created, active) of one cluster.
+
+        Raises :class:`~sybilgraph.errors.InputError` naming known ids when there is no
+        cluster `cluster_id`.
+
+        Examples
+        --------
+        >>> ring, users = [f"r{i}" for i in range(5)], [f"u{i}" for i in range(95)]
+        >>> events = pl.DataFrame({"account_id": ring + users,
+        ...                        "device_id": ["dev-x"] * 5 + users,
+        ...                        "payment_fingerprint": ["card-x"] * 5 + users})
+        >>> import sybilgraph
+        >>> sybilgraph.analyze(events).cluster("C0001").members["account_id"].to_list()
+        ['r0', 'r1', 'r2', 'r3', 'r4']
+        """
         info = self._row(cluster_id)
         members = self.members.filter(pl.col("cluster_id") == cluster_id)
         evidence = self.evidence.filter(pl.col("cluster_id") == cluster_id)
@@ -102,6 +148,19 @@ class Analysis:
         Account nodes are ``"account:<id>"`` with ``kind="account"``; value nodes are
         ``"<signal_type>:<value>"`` with ``kind="signal"``, ``signal_type``, ``rarity``,
         ``weight``, ``accounts_total`` and ``accounts_in_cluster``. Edges carry ``n_events``.
+
+        Examples
+        --------
+        >>> ring, users = [f"r{i}" for i in range(5)], [f"u{i}" for i in range(95)]
+        >>> events = pl.DataFrame({"account_id": ring + users,
+        ...                        "device_id": ["dev-x"] * 5 + users,
+        ...                        "payment_fingerprint": ["card-x"] * 5 + users})
+        >>> import sybilgraph
+        >>> graph = sybilgraph.analyze(events).cluster_graph("C0001")
+        >>> graph.number_of_nodes(), graph.number_of_edges()
+        (7, 10)
+        >>> graph.nodes["device_id:dev-x"]["accounts_in_cluster"]
+        5
         """
         self._row(cluster_id)
         table = self._run.table
@@ -136,6 +195,18 @@ class Analysis:
             graph.add_edge(f"account:{row['account_id']}", node, n_events=int(row["n_events"]))
         return graph
 
+    def links(self) -> pl.DataFrame:
+        """Which member uses which evidence value.
+
+        Columns ``cluster_id, account_id, signal_type, signal_value, n_events``: the edges of
+        each cluster's account–signal graph, restricted to the values listed in ``evidence``.
+        """
+        table = self._run.table
+        accounts = table.accounts.select("account", "account_id").join(
+            self.members.select("account_id", "cluster_id"), on="account_id"
+        )
+        return cluster_links(table.edges, accounts, table.values, self.evidence)
+
     # -- output ---------------------------------------------------------------------------
     def write(
         self,
@@ -151,6 +222,15 @@ class Analysis:
         ``format`` is ``"csv"`` (formula-like cells neutralised unless ``safe=False``) or
         ``"parquet"``. ``summary.json`` is always JSON. With ``pseudonymize_key``, account ids,
         org ids and signal values are replaced by keyed HMAC-SHA256 pseudonyms.
+
+        Examples
+        --------
+        >>> import tempfile, sybilgraph
+        >>> events = pl.DataFrame({"account_id": ["a", "b"], "device_id": ["d", "e"]})
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     out = sybilgraph.analyze(events).write(f"{tmp}/run", format="parquet")
+        ...     sorted(p.suffix for p in out.iterdir())
+        ['.html', '.json', '.parquet', '.parquet', '.parquet', '.parquet', '.parquet']
         """
         if format not in _FORMATS:
             raise SettingsError(f"The 'format' option must be one of {_FORMATS}. Got {format!r}.")
@@ -159,6 +239,7 @@ class Analysis:
             "clusters": self.clusters,
             "members": self.members,
             "evidence": self.evidence,
+            "links": self.links(),
             "rejects": self.rejects,
         }
         summary = dict(self.summary)
@@ -171,6 +252,7 @@ class Analysis:
             (tmp / "summary.json").write_text(
                 json.dumps(summary, indent=2, sort_keys=False, default=str) + "\n"
             )
+            write_report(tmp)
         return target
 
     # -- display ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import small_population
+from population import small_population
 
 from sybilgraph.errors import InputError
 from sybilgraph.export.atomic import atomic_directory

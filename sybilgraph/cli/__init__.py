@@ -63,9 +63,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from sybilgraph.cli import analyze, evaluate, generate, validate
+    from sybilgraph.cli import analyze, evaluate, explain, generate, report, validate
 
-    for module in (validate, analyze, evaluate, generate):
+    for module in (validate, analyze, explain, report, evaluate, generate):
         cli.add_command(module.command)
 
 

@@ -9,6 +9,7 @@ import click
 import polars as pl
 
 from sybilgraph.api import analyze
+from sybilgraph.errors import InputError
 from sybilgraph.export.pseudonymize import key_from_env
 from sybilgraph.load import parse_column_maps
 from sybilgraph.settings import Settings
@@ -167,6 +168,11 @@ def command(
     """
     if not events and not edges and not accounts:
         raise click.UsageError("give at least one EVENTS path, --edges or --accounts")
+    if output.exists() and not overwrite and (not output.is_dir() or any(output.iterdir())):
+        # Refuse before the analysis, not after a long run.
+        raise InputError(
+            f"{output}: output directory exists and is not empty; pass --overwrite to replace it"
+        )
     settings = resolve_settings(settings_file, maps, signals, {"seed": seed})
     key = key_from_env(key_env) if pseudonymize else None
 

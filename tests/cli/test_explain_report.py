@@ -14,8 +14,6 @@ import sybilgraph
 from sybilgraph.cli.explain import command as explain
 from sybilgraph.cli.report import command as report
 from sybilgraph.errors import InputError
-from sybilgraph.export import write_table
-from sybilgraph.export.outputs import cluster_links
 
 ESCAPE_ID = "ring\x1b]0;retitled\x07-003"
 SCRIPT = "<script>alert(1)</script>"
@@ -36,13 +34,9 @@ def analysis(population: tuple[pl.DataFrame, pl.DataFrame]) -> sybilgraph.Analys
 
 def _write(analysis: sybilgraph.Analysis, path: Path, fmt: str, *, links: bool) -> Path:
     analysis.write(path, fmt, overwrite=True)
-    if links:
-        run = analysis._run
-        accounts = run.table.accounts.join(
-            analysis.members.select("account_id", "cluster_id"), on="account_id"
-        )
-        frame = cluster_links(run.table.edges, accounts, run.table.values, analysis.evidence)
-        write_table(frame, path, "links", fmt)
+    if not links:
+        # An output directory from before the links table existed.
+        (path / f"links.{fmt}").unlink()
     return path
 
 
