@@ -82,7 +82,8 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
     Parameters
     ----------
     pairs
-        ``a``, ``b``, ``weight`` from :func:`sybilgraph.link.link`.
+        ``a``, ``b``, ``weight`` and optionally ``strong`` from :func:`sybilgraph.link.link`;
+        only strong pairs form and merge groups, weak ones only attach leaves.
     settings
         Uses ``resolution``, ``merge_weight``, ``leiden_iterations`` and ``seed``.
 
@@ -101,8 +102,17 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
     b = pairs.get_column("b").to_numpy()
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     m = a.size
-    edge_list = np.column_stack([inverse[:m], inverse[m:]])
-    weights = pairs.get_column("weight").to_numpy().astype(np.float64)
+    all_edges = np.column_stack([inverse[:m], inverse[m:]])
+    all_weights = pairs.get_column("weight").to_numpy().astype(np.float64)
+    strong = (
+        pairs.get_column("strong").to_numpy()
+        if "strong" in pairs.columns
+        else np.ones(m, dtype=bool)
+    )
+    edge_list = all_edges[strong]
+    weights = all_weights[strong]
+    # Accounts with only weak pairs are isolated here: they cannot found or join a group,
+    # only attach to one below.
     graph = ig.Graph(n=int(nodes.size), edges=edge_list, directed=False)
     with seeded(settings.seed):
         parts = graph.community_leiden(
@@ -121,7 +131,7 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
         settings.merge_links,
         settings.min_cluster_size,
     )
-    operation = _attach_leaves(operation, edge_list, weights, settings.min_cluster_size)
+    operation = _attach_leaves(operation, all_edges, all_weights, settings.min_cluster_size)
     membership = pl.DataFrame(
         {"account": nodes.astype(np.uint32), "cluster": operation, "subgroup": sub},
         schema={"account": pl.UInt32, "cluster": pl.Int64, "subgroup": pl.Int64},

@@ -12,14 +12,14 @@ by 50,000 accounts makes 1.25 billion pairs. So candidate pairs come from two so
   that a coordinated group shares among itself.
 
 Each candidate pair is then scored on *all* the values its two accounts share, not only the one
-that proposed it. Within one evidence family the two strongest shared values combine as a
-noisy-OR, ``1 - (1 - w1)(1 - w2)``: values of one family are correlated (a proxy exit implies its
-/24 and its hourly token; a user of one public template tends to use others), so beyond the two
+that proposed it. Within one evidence family the two strongest shared values combine as a noisy-
+OR, ``1 - (1 - w1)(1 - w2)``: values of one family are correlated (a proxy exit implies its /24
+and its hourly token; a user of one public template tends to use others), so beyond the two
 strongest they add little, and counting them all would let many popular values add up to strong
-evidence. Families add up, so a pair's weight counts independent kinds of evidence. A pair inside one declared organisation is multiplied by
-``org_discount``. Pairs with less than ``min_pair_weight`` or fewer than ``min_pair_types``
-families are dropped: most chance pairs share one weak value, and dropping them is what keeps
-unrelated groups from chaining together.
+evidence. Families add up, so a pair's weight counts independent kinds of evidence. A pair
+inside one declared organisation is multiplied by ``org_discount``. Pairs with less than
+``min_pair_weight`` or fewer than ``min_pair_types`` families are dropped: most chance pairs
+share one weak value, and dropping them is what keeps unrelated groups from chaining together.
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ class Pairs:
     Attributes
     ----------
     pairs
-        ``a``, ``b`` (UInt32 account ids, ``a < b``), ``weight`` (Float64) and ``n_families``.
+        ``a``, ``b`` (UInt32 account ids, ``a < b``), ``weight`` (Float64), ``n_families`` and
+        ``strong`` (``weight >= min_pair_weight``; weaker pairs, down to
+        ``attach_pair_weight``, only attach accounts to an existing cluster).
     n_candidates
         Distinct candidate pairs scored.
     """
@@ -120,7 +122,7 @@ def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
     >>> org = pl.DataFrame({"account": [0, 1], "org_id": [None, None]},
     ...     schema={"account": pl.UInt32, "org_id": pl.String})
     >>> link(WeightedValues(e, e, 0), org, Settings()).pairs.to_dicts()
-    [{'a': 0, 'b': 1, 'weight': 1.4, 'n_families': 2}]
+    [{'a': 0, 'b': 1, 'weight': 1.4, 'n_families': 2, 'strong': True}]
     """
     edges = weighted.edges.select("account", "value", "weight", "family", "hub")
     small = edges.filter(~pl.col("hub"))
@@ -182,10 +184,11 @@ def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
             .alias("weight")
         )
         .filter(
-            (pl.col("weight") >= settings.min_pair_weight)
+            (pl.col("weight") >= min(settings.min_pair_weight, settings.attach_pair_weight))
             & (pl.col("n_families") >= settings.min_pair_types)
         )
-        .select("a", "b", "weight", "n_families")
+        .with_columns((pl.col("weight") >= settings.min_pair_weight).alias("strong"))
+        .select("a", "b", "weight", "n_families", "strong")
         .sort("a", "b")
     )
     return Pairs(pairs=pairs, n_candidates=candidates.height)

@@ -98,7 +98,9 @@ def _as_loaded(
     frame.write_parquet(path)
     loaded = reader(path, settings)
     rejects = loaded.rejects.with_columns(
-        pl.when(pl.col("source") == str(path)).then(pl.lit(label)).otherwise(pl.col("source"))
+        pl.when(pl.col("source") == str(path))
+        .then(pl.lit(label))
+        .otherwise(pl.col("source"))
         .alias("source")
     )
     files = tuple(
@@ -194,7 +196,8 @@ def _run(
 
     t = time.perf_counter()
     pairs = link(weighted, table.accounts.select("account", schema.ORG_ID), settings)
-    stages.done("link", t, candidate_pairs=pairs.n_candidates, strong_pairs=pairs.pairs.height)
+    n_strong = int(pairs.pairs.get_column("strong").sum()) if pairs.pairs.height else 0
+    stages.done("link", t, candidate_pairs=pairs.n_candidates, strong_pairs=n_strong)
 
     t = time.perf_counter()
     clustering = cluster(pairs.pairs, settings)
@@ -237,7 +240,8 @@ def _run(
             "values_capped": weighted.n_capped,
             "sync_sample_rate": obs.sync_sample_rate,
             "candidate_pairs": pairs.n_candidates,
-            "strong_pairs": pairs.pairs.height,
+            "strong_pairs": n_strong,
+            "attach_only_pairs": pairs.pairs.height - n_strong,
             "linked_accounts": clustering.membership.height,
             "subgroups": clustering.n_subgroups,
             "clusters": scored.clusters.height,

@@ -10,20 +10,21 @@ Per evidence family ``f`` and member ``m`` the strength combines the two best
 ``weight(v) * share(v)`` over the values ``v`` of that family the member shares with another
 member (``share`` = accounts of the cluster using ``v`` / all accounts using ``v``) as a
 noisy-OR, as the link stage does. A family's strength is the mean over members.
-A family's strength is then scaled by the size ``k`` of its largest *pool*: the number of distinct
-values of one type that the cluster holds mostly to itself, by ``1 - 0.7 exp(-(k - 1) / 2)``
-(0.3 for a single value, 0.74 for three, close to 1 for many):
-operations evade per-value limits by rotating *pools* (proxy exits, batches of cards, families of
-templates), each value shared by a subset of the accounts, while one value shared by a whole
-group (the venue IP, the household card, the office egress) is the signature of a place, a
-household or an event. Payment instruments and mailboxes are personal: one of them on many
-accounts has no such explanation beyond a household (see the size factor) or a declared
-organisation (the org discount), so they are not scaled. No single family convicts: the evidence score is the strongest family
-*corroborated* by the others, ``s1 * (1 - prod_{f != 1} (1 - s_f))`` raised to the power 1/2. The final score scales it
-by behaviour (``0.5 + 0.5 *`` the mean of sign-up burstiness, same-hour synchrony, load-balanced
-volume and share of traffic on shared templates) and by size, ``1 - exp(-(n - 1) / household_size)``: a handful of accounts sharing
-a card and a home IP is a household more often than a ring. Clusters whose members declare one
-organisation are discounted.
+A family's strength is then scaled by the size ``k`` of its largest *pool*: the number of
+distinct values of one type that the cluster holds mostly to itself, by ``1 - 0.7 exp(-(k - 1) /
+2)`` (0.3 for a single value, 0.74 for three, close to 1 for many): operations evade per-value
+limits by rotating *pools* (proxy exits, batches of cards, families of templates), each value
+shared by a subset of the accounts, while one value shared by a whole group (the venue IP, a
+home IP, the office egress) is the signature of a place, a household or an event. Payment
+instruments and mailboxes are personal: one of them on many accounts has no such explanation
+beyond a household (see the size factor) or a declared organisation (the org discount), so they
+are not scaled. No single family convicts: the evidence score is the strongest family
+*corroborated* by the others, ``s1 * (1 - prod_{f != 1} (1 - s_f))`` raised to the power 1/2.
+The final score scales it by behaviour (``0.5 + 0.5 *`` the mean of sign-up burstiness, same-
+hour synchrony, load-balanced volume and share of traffic on shared templates) and by size, ``1
+- exp(-(n - 1) / household_size)``: a handful of accounts sharing a card and a home IP is a
+household more often than a ring. Clusters whose members declare one organisation are
+discounted.
 """
 
 from __future__ import annotations
@@ -168,14 +169,16 @@ def score(
             ~pl.col("signal_type").is_in(["ip_window", "prompt_window", "ip_prefix"])
             & (pl.col("share") >= 0.5)
         )
-        .group_by("cluster", "family", "signal_type")
-        .agg(pl.col("signal_value").n_unique().cast(pl.Float64).alias("k"))
         .with_columns(
-            # A burst appears once on each of the offset grids.
+            # Sign-up windows of one day are one wave (an event, a launch), whatever the number
+            # of 10-minute windows it spans; a pool of waves spreads over days.
             pl.when(pl.col("signal_type") == "signup_burst")
-            .then((pl.col("k") / settings.sync_offsets).ceil())
-            .otherwise(pl.col("k"))
+            .then(pl.col("signal_value").str.slice(0, 10))
+            .otherwise(pl.col("signal_value"))
+            .alias("_pooled")
         )
+        .group_by("cluster", "family", "signal_type")
+        .agg(pl.col("_pooled").n_unique().cast(pl.Float64).alias("k"))
         .group_by("cluster", "family")
         .agg(pl.col("k").max())
     )

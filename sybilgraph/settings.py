@@ -139,6 +139,13 @@ class Settings:
         1.0,
         "Account pairs whose summed evidence weight is below this are not linked.",
     )
+    attach_pair_weight: float = _field(
+        1.0,
+        "Pairs weaker than min_pair_weight but at least this strong (with min_pair_types "
+        "families) cannot form or merge groups; they only attach a lone account to the "
+        "cluster it is most linked to. Lower it (e.g. 0.8) to trade precision for recall on "
+        "camouflaged members; at min_pair_weight it is off.",
+    )
     min_pair_types: int = _field(
         2,
         "Account pairs linked by fewer independent evidence families are not linked.",
@@ -169,7 +176,7 @@ class Settings:
         "groups of a few accounts sharing a card and an IP are usually a household.",
     )
     review_threshold: float = _field(
-        0.33,
+        0.3,
         "Clusters with a score at or above this are flagged for review (calibrated on the "
         "sample scenario, checked on three medium scenarios; see docs/evaluation.md).",
     )
@@ -224,6 +231,7 @@ class Settings:
             ("hub_degree", self.hub_degree >= 2, "an int >= 2"),
             ("hub_neighbours", self.hub_neighbours >= 1, "an int >= 1"),
             ("min_pair_weight", self.min_pair_weight >= 0, "a float >= 0"),
+            ("attach_pair_weight", self.attach_pair_weight >= 0, "a float >= 0"),
             ("min_pair_types", self.min_pair_types >= 1, "an int >= 1"),
             ("resolution", self.resolution > 0, "a float > 0"),
             ("merge_weight", self.merge_weight >= 0, "a float >= 0"),

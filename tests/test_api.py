@@ -251,7 +251,9 @@ def test_write_produces_every_table(run: Run, tmp_path: Path, fmt: str) -> None:
     out = run.result.write(tmp_path / "run", format=fmt)
     assert out == tmp_path / "run"
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([*(f"{t}.{fmt}" for t in (*TABLES, "links")), "summary.json", "report.html"])
+    assert names == sorted(
+        [*(f"{t}.{fmt}" for t in (*TABLES, "links")), "summary.json", "report.html"]
+    )
     for table in TABLES:
         path = out / f"{table}.{fmt}"
         written = pl.read_parquet(path) if fmt == "parquet" else pl.read_csv(path)

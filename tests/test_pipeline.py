@@ -11,7 +11,6 @@ import pytest
 import sybilgraph
 from sybilgraph.settings import Settings
 
-
 #: The manifest and the report record how long each stage took and how much memory it used;
 #: every table is byte-identical.
 TIMED = {"summary.json", "report.html"}

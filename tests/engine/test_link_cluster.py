@@ -62,7 +62,7 @@ def reference_pairs(edges: pl.DataFrame, org: dict[int, str | None], s: Settings
             )
         weight = 0.0
         for values in per_family.values():
-            top = sorted(values, reverse=True)[:2] + [0.0]
+            top = [*sorted(values, reverse=True)[:2], 0.0]
             weight += 1 - (1 - top[0]) * (1 - top[1])
         if org.get(a) is not None and org.get(a) == org.get(b):
             weight *= s.org_discount
@@ -89,7 +89,7 @@ def run_link(edges: pl.DataFrame, org: dict[int, str | None], s: Settings) -> di
         schema={"account": pl.UInt32, "org_id": pl.String},
     )
     pairs = link(WeightedValues(e, e, 0), org_frame, s).pairs
-    return {(a, b): (w, n) for a, b, w, n in pairs.iter_rows()}
+    return {(a, b): (w, n) for a, b, w, n, _ in pairs.iter_rows()}
 
 
 @settings(max_examples=25, deadline=None)
@@ -98,7 +98,9 @@ def test_link_equals_networkx_projection_without_hubs(seed: int, p: float) -> No
     edges = random_bipartite(seed, 14, 10, p)
     org = {a: ("org1" if a % 3 == 0 else None) for a in range(14)}
     # A threshold away from any weight that rounding could move across.
-    s = Settings(hub_degree=1000, min_pair_weight=0.3000001, min_pair_types=1)
+    s = Settings(
+        hub_degree=1000, min_pair_weight=0.3000001, attach_pair_weight=1.0, min_pair_types=1
+    )
     ours = run_link(edges, org, s)
     reference = reference_pairs(edges, org, s)
     assert set(ours) == set(reference)
@@ -110,7 +112,13 @@ def test_link_equals_networkx_projection_without_hubs(seed: int, p: float) -> No
 def test_hub_ring_pairs_carry_their_full_projection_weight(seed: int) -> None:
     edges = random_bipartite(seed, 40, 6, 0.5)
     org: dict[int, str | None] = {a: None for a in range(40)}
-    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.0, min_pair_types=1)
+    s = Settings(
+        hub_degree=4,
+        hub_neighbours=2,
+        min_pair_weight=0.0,
+        attach_pair_weight=0.0,
+        min_pair_types=1,
+    )
     ours = run_link(edges, org, s)
     reference = reference_pairs(edges, org, s)
     # The ring proposes fewer pairs than the full projection, never a pair it does not have,
