@@ -25,8 +25,8 @@ demo: $(STAMP_RUN)
 	$(BIN)/sybilgraph evaluate $(OUT) --truth sample_data/truth.csv
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check sybilgraph tests
-	$(BIN)/ruff format --check sybilgraph tests
+	$(BIN)/ruff check sybilgraph tests benchmarks
+	$(BIN)/ruff format --check sybilgraph tests benchmarks
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
