@@ -22,11 +22,15 @@ _WIDTH = 100
 def cli_reference() -> str:
     """Every command's ``--help`` text, in a Markdown page.
 
+    The help is produced by invoking each command with ``--help``, exactly as a user sees it.
+
     Examples
     --------
     >>> "## sybilgraph analyze" in cli_reference()
     True
     """
+    from click.testing import CliRunner
+
     from sybilgraph.cli import cli
 
     lines = [
@@ -36,19 +40,19 @@ def cli_reference() -> str:
         "do not edit by hand.",
         "",
     ]
-
-    def render(command: click.Command, path: str, parent: click.Context | None) -> None:
-        ctx = click.Context(
-            command, info_name=path, parent=parent, terminal_width=_WIDTH, max_content_width=_WIDTH
+    runner = CliRunner()
+    names: list[list[str]] = [[]]
+    names += [[name] for name in sorted(cli.list_commands(click.Context(cli)))]
+    for path in names:
+        result = runner.invoke(
+            cli,
+            [*path, "--help"],
+            prog_name="sybilgraph",
+            terminal_width=_WIDTH,
+            max_content_width=_WIDTH,
         )
-        lines.extend([f"## {ctx.command_path}", "", "```", command.get_help(ctx), "```", ""])
-        if isinstance(command, click.Group):
-            for name in sorted(command.list_commands(ctx)):
-                sub = command.get_command(ctx, name)
-                if sub is not None:
-                    render(sub, name, ctx)
-
-    render(cli, "sybilgraph", None)
+        title = " ".join(["sybilgraph", *path])
+        lines.extend([f"## {title}", "", "```", result.output.rstrip("\n"), "```", ""])
     return "\n".join(lines)
 
 
