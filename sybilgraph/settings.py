@@ -155,7 +155,7 @@ class Settings:
         "CPM resolution of the sub-group (second-level) Leiden partition.",
     )
     merge_weight: float = _field(
-        0.1,
+        0.3,
         "Sub-groups are merged into one operation-level cluster when the pair weight between "
         "them is at least this much per account of the smaller sub-group (and see merge_links).",
     )

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from sybilgraph._version import __version__
+from sybilgraph.cli._common import CONTEXT_SETTINGS
 from sybilgraph.errors import SybilgraphError
 
 __all__ = ["cli", "main"]
@@ -45,7 +46,7 @@ class _Group(click.Group):
             ctx.exit(143)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="sybilgraph")
 def cli() -> None:
     """Find coordinated fake-account operations in request and account logs.

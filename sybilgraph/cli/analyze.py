@@ -9,6 +9,7 @@ import click
 import polars as pl
 
 from sybilgraph.api import analyze
+from sybilgraph.cli._common import CONTEXT_SETTINGS
 from sybilgraph.errors import InputError
 from sybilgraph.export.pseudonymize import key_from_env
 from sybilgraph.load import parse_column_maps
@@ -63,7 +64,7 @@ def top_table(clusters: pl.DataFrame, limit: int = 10) -> str:
     return "\n".join(lines)
 
 
-@click.command("analyze")
+@click.command(name="analyze", context_settings=CONTEXT_SETTINGS)
 @click.argument("events", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--accounts",

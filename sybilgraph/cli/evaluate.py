@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
+from sybilgraph.cli._common import CONTEXT_SETTINGS
 from sybilgraph.evaluation import evaluate
 
 __all__ = ["command"]
 
 
-@click.command(name="evaluate")
+@click.command(name="evaluate", context_settings=CONTEXT_SETTINGS)
 @click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
 @click.option(
     "--truth",

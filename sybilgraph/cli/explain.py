@@ -12,6 +12,7 @@ import click
 import networkx as nx
 import polars as pl
 
+from sybilgraph.cli._common import CONTEXT_SETTINGS
 from sybilgraph.export.outputs import Outputs, read_outputs
 
 __all__ = ["command", "explain_text", "printable", "xml_safe_graph"]
@@ -144,7 +145,7 @@ def explain_text(
     return "\n".join(lines) + "\n"
 
 
-@click.command(name="explain")
+@click.command(name="explain", context_settings=CONTEXT_SETTINGS)
 @click.argument(
     "out_dir", metavar="OUT", type=click.Path(exists=True, file_okay=False, path_type=Path)
 )

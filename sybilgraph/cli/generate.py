@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from sybilgraph.cli._common import CONTEXT_SETTINGS
 from sybilgraph.generate import PRESETS, generate
 
 __all__ = ["command"]
 
 
-@click.command(name="generate")
+@click.command(name="generate", context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--preset",
     type=click.Choice(list(PRESETS)),

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from sybilgraph.cli._common import CONTEXT_SETTINGS
 from sybilgraph.export.report import write_report
 
 __all__ = ["command"]
 
 
-@click.command(name="report")
+@click.command(name="report", context_settings=CONTEXT_SETTINGS)
 @click.argument(
     "out_dir", metavar="OUT", type=click.Path(exists=True, file_okay=False, path_type=Path)
 )

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from sybilgraph.cli._common import CONTEXT_SETTINGS
 from sybilgraph.load import parse_column_maps, read_accounts, read_input
 from sybilgraph.load.report import build_report, render_text
 from sybilgraph.settings import Settings
@@ -13,7 +14,7 @@ from sybilgraph.settings import Settings
 __all__ = ["command"]
 
 
-@click.command(name="validate")
+@click.command(name="validate", context_settings=CONTEXT_SETTINGS)
 # Inputs are plain strings, not click.Path(exists=True): a quoted glob such as 'logs/*.csv.gz'
 # does not exist as a path, and a missing file must exit 1 (data error) like any other.
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)

@@ -199,7 +199,7 @@ def test_cells_of_one_operation_merge_into_one_cluster(cells: int) -> None:
         members = range(c * 10, c * 10 + 10)
         rows += [(a, b, 3.0) for a, b in itertools.combinations(members, 2)]
     for a in range(n):
-        for b in rng.choice(n, 4, replace=False):
+        for b in rng.choice(n, 8, replace=False):
             if b // 10 != a // 10:
                 rows.append((min(a, int(b)), max(a, int(b)), 1.0))
     pairs = (
