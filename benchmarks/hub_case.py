@@ -5,8 +5,8 @@ Usage: python benchmarks/hub_case.py DATA_DIR WORK_DIR
 Writes two copies of DATA_DIR's events to WORK_DIR: ``plain`` (unchanged) and ``hubs``, where
 every event also carries two extra signal columns: ``everyone`` (one value every account
 shares) and ``many`` (one value shared by three quarters of the accounts, at least 100,000).
-Both are analysed in child processes (``/usr/bin/time -v`` measures peak memory), and a JSON line per run is
-printed with wall time, peak RSS and the largest cluster.
+Both are analysed in child processes (``/usr/bin/time -v`` measures peak memory), and a JSON
+line per run is printed with wall time, peak RSS and the largest cluster.
 """
 
 from __future__ import annotations
