@@ -68,10 +68,6 @@ class Settings:
 
     # -- run --------------------------------------------------------------------------------
     seed: int = _field(42, "Seed of every random step (Leiden, sampling); same seed, same output.")
-    memory_limit_gb: float = _field(
-        0.0,
-        "Soft memory budget in GiB for the relational stages; 0 means no explicit limit.",
-    )
 
     # -- load -------------------------------------------------------------------------------
     columns: Mapping[str, str] = _field(
@@ -240,7 +236,6 @@ class Settings:
             ("review_threshold", 0 <= self.review_threshold <= 1, "a float in [0, 1]"),
             ("household_size", self.household_size > 0, "a float > 0"),
             ("evidence_per_cluster", self.evidence_per_cluster >= 1, "an int >= 1"),
-            ("memory_limit_gb", self.memory_limit_gb >= 0, "a float >= 0"),
         ]
         errors = [_bad(name, want, getattr(self, name)) for name, ok, want in checks if not ok]
         for name, prior in self.type_priors.items():
