@@ -252,7 +252,7 @@ class Analysis:
             (tmp / "summary.json").write_text(
                 json.dumps(summary, indent=2, sort_keys=False, default=str) + "\n"
             )
-            write_report(tmp)
+            write_report(tmp, name=target.name)
         return target
 
     # -- display ----------------------------------------------------------------------------

@@ -92,7 +92,9 @@ footer { color: var(--muted); font-size: 12px; text-align: center; padding: 16px
 """.strip()
 
 
-def write_report(out_dir: Path, dest: Path | None = None, *, top: int = 10) -> Path:
+def write_report(
+    out_dir: Path, dest: Path | None = None, *, top: int = 10, name: str | None = None
+) -> Path:
     """Build ``report.html`` from the files of an ``analyze`` output directory.
 
     Parameters
@@ -103,6 +105,9 @@ def write_report(out_dir: Path, dest: Path | None = None, *, top: int = 10) -> P
         Where to write the page; ``out_dir / "report.html"`` by default. Written atomically.
     top
         How many of the highest-ranked clusters get a detailed section.
+    name
+        The run's name in the page title; the directory's name by default (``analyze``
+        passes the final name, since it writes the page in a temporary directory).
 
     Returns
     -------
@@ -119,7 +124,7 @@ def write_report(out_dir: Path, dest: Path | None = None, *, top: int = 10) -> P
     'report.html'
     """
     target = Path(dest) if dest is not None else Path(out_dir) / "report.html"
-    page = render_report(read_outputs(out_dir), top=top)
+    page = render_report(read_outputs(out_dir), top=top, name=name)
     target.parent.mkdir(parents=True, exist_ok=True)
     # A half-written page must never replace a good one.
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -137,7 +142,7 @@ def write_report(out_dir: Path, dest: Path | None = None, *, top: int = 10) -> P
     return target
 
 
-def render_report(outputs: Outputs, *, top: int = 10) -> str:
+def render_report(outputs: Outputs, *, top: int = 10, name: str | None = None) -> str:
     """The report page of ``outputs`` as one HTML string.
 
     Examples
@@ -162,7 +167,7 @@ def render_report(outputs: Outputs, *, top: int = 10) -> str:
     )
     detailed = clusters.head(max(top, 0))
     anchors = {cid: f"cluster-{i + 1}" for i, cid in enumerate(detailed["cluster_id"])}
-    title = f"sybilgraph report: {outputs.path.name or outputs.path}"
+    title = f"sybilgraph report: {name or outputs.path.name or outputs.path}"
     body = [
         _overview(outputs),
         _score_section(clusters, _threshold(summary)),
