@@ -47,7 +47,7 @@ def run(data: Path, removed: str | None) -> dict[str, object]:
         "precision": ev.flagged.precision,
         "recall": ev.flagged.recall,
         "ari": ev.ari,
-        "min_op_recall": float(ops["recall"].min()) if ops.height else float("nan"),
+        "min_op_recall": float(ops["recall"].min() or 0.0) if ops.height else float("nan"),  # type: ignore[arg-type]
         "checks": sum(bool(passes[c]) for c in CHECKS),
     }
 

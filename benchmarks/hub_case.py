@@ -41,7 +41,7 @@ def variant(data: Path, work: Path) -> dict[str, Path]:
     return {"plain": plain, "hubs": hubs}
 
 
-def measure(events: Path, accounts: Path, out: Path) -> dict[str, object]:
+def measure(events: Path, accounts: Path, out: Path, signals: list[str]) -> dict[str, object]:
     cmd = [
         "/usr/bin/time",
         "-v",
@@ -57,15 +57,18 @@ def measure(events: Path, accounts: Path, out: Path) -> dict[str, object]:
         "--overwrite",
         "-q",
     ]
+    for signal in signals:
+        cmd += ["--signal", signal]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    rss = int(found.group(1)) if found else 0
     clusters = pl.read_csv(out / "clusters.csv")
     return {
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": round(rss / 1024),
-        "largest_cluster": int(clusters["n_accounts"].max() or 0),
+        "largest_cluster": int(clusters["n_accounts"].cast(int).max() or 0),  # type: ignore[arg-type]
         "flagged_clusters": int(clusters["flagged"].sum()),
     }
 
