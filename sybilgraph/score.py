@@ -197,6 +197,30 @@ def score(
             .alias("s")
         )
     )
+    # Load-balanced volume is what operations do and people never do; measured on enough
+    # accounts it is evidence of its own kind (coordination), not only a behaviour multiplier.
+    coordination = (
+        members.group_by("cluster")
+        .agg(
+            pl.len().alias("_n"),
+            pl.col("n_events").cast(pl.Float64).median().alias("_median"),
+            (
+                pl.col("n_events").cast(pl.Float64).quantile(0.75, "linear")
+                - pl.col("n_events").cast(pl.Float64).quantile(0.25, "linear")
+            ).alias("_iqr"),
+        )
+        .filter(pl.col("_median") > 0)
+        .select(
+            "cluster",
+            pl.lit("coordination").alias("family"),
+            (
+                (1.0 - (pl.col("_iqr") / pl.col("_median")).clip(0.0, 1.0))
+                # A spread estimated on a handful of accounts is weak: full weight from 20.
+                * ((pl.col("_n") - 1).cast(pl.Float64) / 19.0).clip(0.0, 1.0)
+            ).alias("s"),
+        )
+    )
+    family = pl.concat([family.select("cluster", "family", "s"), coordination], how="vertical")
     evidence_score = family.group_by("cluster").agg(
         _corroborated(pl.col("s")).alias("evidence_score"),
         (pl.col("s") >= 0.1).sum().cast(pl.Int64).alias("n_evidence_types"),
@@ -405,8 +429,10 @@ def score(
 
 def _corroborated(s: pl.Expr) -> pl.Expr:
     """Strongest evidence family times the noisy-OR of the others, square-rooted."""
+    # Capped just below 1 so that the logarithms stay finite when a family is certain.
+    s = s.fill_nan(0.0).clip(0.0, 1.0 - 1e-9)
     top = s.max()
-    rest = 1.0 - ((1.0 - s.clip(0.0, 1.0)).log().sum() - (1.0 - top.clip(0.0, 1.0)).log()).exp()
+    rest = 1.0 - ((1.0 - s).log().sum() - (1.0 - top).log()).exp()
     return (top * rest).clip(0.0, 1.0).sqrt()
 
 

@@ -151,7 +151,7 @@ class Settings:
         "CPM resolution of the sub-group (second-level) Leiden partition.",
     )
     merge_weight: float = _field(
-        0.3,
+        0.32,
         "Sub-groups are merged into one operation-level cluster when the pair weight between "
         "them is at least this much per account of the smaller sub-group (and see merge_links).",
     )
@@ -172,7 +172,7 @@ class Settings:
         "groups of a few accounts sharing a card and an IP are usually a household.",
     )
     review_threshold: float = _field(
-        0.3,
+        0.32,
         "Clusters with a score at or above this are flagged for review (calibrated on the "
         "sample scenario, checked on three medium scenarios; see docs/evaluation.md).",
     )
