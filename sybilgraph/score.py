@@ -20,11 +20,12 @@ instruments and mailboxes are personal: one of them on many accounts has no such
 beyond a household (see the size factor) or a declared organisation (the org discount), so they
 are not scaled. No single family convicts: the evidence score is the strongest family
 *corroborated* by the others, ``s1 * (1 - prod_{f != 1} (1 - s_f))`` raised to the power 1/2.
-The final score scales it by behaviour (``0.5 + 0.5 *`` the mean of sign-up burstiness, same-
-hour synchrony, load-balanced volume and share of traffic on shared templates) and by size, ``1
-- exp(-(n - 1) / household_size)``: a handful of accounts sharing a card and a home IP is a
-household more often than a ring. Clusters whose members declare one organisation are
-discounted.
+Load-balanced volume (``1 - IQR / median`` of events per member, weighted by ``min(1, (n - 1) /
+19)``) is a family of its own, coordination. The final score scales the evidence by behaviour
+(``0.5 + 0.5 *`` the mean of sign-up burstiness, same- hour synchrony, load-balanced volume and
+share of traffic on shared templates) and by size, ``1 - exp(-(n - 1) / household_size)``: a
+handful of accounts sharing a card and a home IP is a household more often than a ring. Clusters
+whose members declare one organisation are discounted.
 """
 
 from __future__ import annotations
