@@ -22,6 +22,7 @@ from sybilgraph._version import __version__
 from sybilgraph.cluster import cluster
 from sybilgraph.edges import EdgeTable, build_edges
 from sybilgraph.errors import InputError
+from sybilgraph.expand import expand
 from sybilgraph.link import link
 from sybilgraph.load import Loaded, read_accounts, read_edges, read_input
 from sybilgraph.score import Scored, score
@@ -207,6 +208,11 @@ def _run(
         linked_accounts=clustering.membership.height,
         subgroups=clustering.n_subgroups,
     )
+
+    t = time.perf_counter()
+    before = clustering.membership.height
+    clustering = expand(clustering, table, settings)
+    stages.done("expand", t, attached_accounts=clustering.membership.height - before)
 
     t = time.perf_counter()
     scored = score(clustering, table, weighted, settings)

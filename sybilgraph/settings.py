@@ -164,6 +164,18 @@ class Settings:
         -1, "Leiden iterations; negative runs until the partition is stable."
     )
 
+    expand_min_burst: int = _field(
+        3,
+        "A lone account joins a cluster with load-balanced volume when it was created in the "
+        "same sign-up window as at least this many members and its volume is in the "
+        "cluster's band; 0 turns this off.",
+    )
+    expand_max_spread: float = _field(
+        0.25,
+        "A cluster's volume band is used only when its interquartile range of events per "
+        "account is at most this share of the median (load balancing).",
+    )
+
     # -- score ------------------------------------------------------------------------------
     min_cluster_size: int = _field(3, "Smallest group of accounts reported as a cluster.")
     household_size: float = _field(
@@ -232,6 +244,8 @@ class Settings:
             ("resolution", self.resolution > 0, "a float > 0"),
             ("merge_weight", self.merge_weight >= 0, "a float >= 0"),
             ("merge_links", self.merge_links >= 1, "an int >= 1"),
+            ("expand_min_burst", self.expand_min_burst >= 0, "an int >= 0"),
+            ("expand_max_spread", self.expand_max_spread >= 0, "a float >= 0"),
             ("min_cluster_size", self.min_cluster_size >= 2, "an int >= 2"),
             ("review_threshold", 0 <= self.review_threshold <= 1, "a float in [0, 1]"),
             ("household_size", self.household_size > 0, "a float > 0"),

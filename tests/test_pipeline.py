@@ -92,6 +92,7 @@ def test_manifest_records_settings_counts_and_stage_timings(
         "weigh",
         "link",
         "cluster",
+        "expand",
         "score",
     ]
     assert summary["peak_memory_mb"] > 0
