@@ -200,26 +200,31 @@ def score(
     )
     # Load-balanced volume is what operations do and people never do; measured on enough
     # accounts it is evidence of its own kind (coordination), not only a behaviour multiplier.
-    coordination = (
+    events = pl.col("n_events").cast(pl.Float64)
+    volume = (
         members.group_by("cluster")
         .agg(
             pl.len().alias("_n"),
-            pl.col("n_events").cast(pl.Float64).median().alias("_median"),
-            (
-                pl.col("n_events").cast(pl.Float64).quantile(0.75, "linear")
-                - pl.col("n_events").cast(pl.Float64).quantile(0.25, "linear")
-            ).alias("_iqr"),
+            events.median().alias("_median"),
+            (events.quantile(0.75, "linear") - events.quantile(0.25, "linear")).alias("_iqr"),
         )
-        .filter(pl.col("_median") > 0)
-        .select(
-            "cluster",
-            pl.lit("coordination").alias("family"),
-            (
-                (1.0 - (pl.col("_iqr") / pl.col("_median")).clip(0.0, 1.0))
-                # A spread estimated on a handful of accounts is weak: full weight from 20.
-                * ((pl.col("_n") - 1).cast(pl.Float64) / 19.0).clip(0.0, 1.0)
-            ).alias("s"),
+        .with_columns(
+            # Load-balanced volume: the interquartile range is small next to the median
+            # (robust to the few camouflage accounts a cluster picks up).
+            pl.when(pl.col("_median") > 0)
+            .then(1.0 - (pl.col("_iqr") / pl.col("_median")).clip(0.0, 1.0))
+            .otherwise(0.0)
+            .alias("volume_uniformity")
         )
+    )
+    coordination = volume.select(
+        "cluster",
+        pl.lit("coordination").alias("family"),
+        # A spread estimated on a handful of accounts is weak: full weight from 20.
+        (
+            pl.col("volume_uniformity")
+            * ((pl.col("_n") - 1).cast(pl.Float64) / 19.0).clip(0.0, 1.0)
+        ).alias("s"),
     )
     family = pl.concat([family.select("cluster", "family", "s"), coordination], how="vertical")
     evidence_score = family.group_by("cluster").agg(
@@ -268,13 +273,9 @@ def score(
             pl.col("n_events").sum().cast(pl.Int64).alias("n_events"),
             pl.col(schema.FIRST_SEEN).min().alias(schema.FIRST_SEEN),
             pl.col(schema.LAST_SEEN).max().alias(schema.LAST_SEEN),
-            pl.col("n_events").cast(pl.Float64).median().alias("_median"),
-            (
-                pl.col("n_events").cast(pl.Float64).quantile(0.75, "linear")
-                - pl.col("n_events").cast(pl.Float64).quantile(0.25, "linear")
-            ).alias("_iqr"),
             pl.col("subgroup").n_unique().cast(pl.Int64).alias("n_subgroups"),
         )
+        .join(volume.select("cluster", "volume_uniformity"), on="cluster", how="left")
         .join(evidence_score, on="cluster", how="left")
         .join(bursts, on="cluster", how="left")
         .join(sync, on="cluster", how="left")
@@ -296,12 +297,7 @@ def score(
             pl.col("signup_burstiness").fill_null(0.0),
             pl.col("n_signup_bursts").fill_null(0),
             (pl.col("_synced").fill_null(0) / pl.col("n_accounts")).alias("timing_synchrony"),
-            # Load-balanced volume: the interquartile range is small next to the median (robust
-            # to the few camouflage accounts a cluster picks up).
-            pl.when(pl.col("_median") > 0)
-            .then(1.0 - (pl.col("_iqr") / pl.col("_median")).clip(0.0, 1.0))
-            .otherwise(0.0)
-            .alias("volume_uniformity"),
+            pl.col("volume_uniformity").fill_null(0.0),
             pl.when(pl.col("n_events") > 0)
             .then(pl.col("_shared_events").fill_null(0) / pl.col("n_events"))
             .otherwise(0.0)
