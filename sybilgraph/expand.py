@@ -6,11 +6,9 @@ independent kinds of evidence can still tie such an account to one specific clus
 
 * **creation**: it was created in the same sign-up window as at least ``expand_min_burst``
   members of the cluster;
-* and either **coordination**: the cluster spreads its traffic evenly over its accounts (a tight
-  band of events per account, measured on at least 20 members) and the account's own volume
-  falls in that band, which ordinary accounts, with their heavy-tailed volumes, rarely do;
-* or **a value the cluster holds mostly to itself**: the account shares with members some other
-  value (an e-mail pattern, a device, an IP) of which at least half the users are members.
+* **coordination**: the cluster spreads its traffic evenly over its accounts (a tight band of
+  events per account, measured on at least 20 members) and the account's own volume falls in
+  that band, which ordinary accounts, with their heavy-tailed volumes, rarely do.
 
 Only accounts that are in no cluster are considered, and each joins at most one cluster (the one
 with the most burst-mates), so this step cannot merge or chain clusters.
@@ -31,7 +29,7 @@ _MIN_BAND_MEMBERS = 20
 
 
 def expand(clustering: Clustering, table: EdgeTable, settings: Settings) -> Clustering:
-    """Attach lone accounts created in a cluster's sign-up bursts that match it a second way.
+    """Attach lone accounts created in a cluster's sign-up bursts with its per-account volume.
 
     Examples
     --------
@@ -44,8 +42,8 @@ def expand(clustering: Clustering, table: EdgeTable, settings: Settings) -> Clus
     ...     schema={"account": pl.UInt32, "n_events": pl.Int64})
     >>> edges = pl.DataFrame({"account": [0, 1, 2, 25, 26], "value": [9] * 5},
     ...     schema={"account": pl.UInt32, "value": pl.UInt32})
-    >>> values = pl.DataFrame({"value": [9], "signal_type": ["signup_burst"], "degree": [5]},
-    ...     schema={"value": pl.UInt32, "signal_type": pl.String, "degree": pl.Int64})
+    >>> values = pl.DataFrame({"value": [9], "signal_type": ["signup_burst"]},
+    ...     schema={"value": pl.UInt32, "signal_type": pl.String})
     >>> out = expand(Clustering(members, 1), EdgeTable(edges, accounts, values), Settings())
     >>> sorted(set(out.membership["account"].to_list()) - set(range(25)))
     [25]
@@ -74,47 +72,24 @@ def expand(clustering: Clustering, table: EdgeTable, settings: Settings) -> Clus
             (pl.col("_q3") + (pl.col("_q3") - pl.col("_q1"))).alias("_high"),
         )
     )
+    if bands.height == 0:
+        return clustering
     bursts = table.values.filter(pl.col("signal_type") == "signup_burst").select("value")
-    edges = table.edges.select("account", "value")
-    burst_edges = edges.join(bursts, on="value")
-    member_cluster = membership.select("account", "cluster")
-    lone = edges.join(member_cluster.select("account"), on="account", how="anti")
-    burst_mates = (
-        lone.join(bursts, on="value")
-        .join(burst_edges.join(member_cluster, on="account").rename({"account": "m"}), on="value")
+    burst_edges = table.edges.select("account", "value").join(bursts, on="value")
+    in_band_members = burst_edges.join(
+        membership.select("account", "cluster").join(bands.select("cluster"), on="cluster"),
+        on="account",
+    )
+    lone = burst_edges.join(membership.select("account"), on="account", how="anti")
+    candidates = (
+        lone.join(in_band_members.rename({"account": "member"}), on="value")
         # Offset grids put one burst in two tokens: count each member once per candidate.
         .group_by("account", "cluster")
-        .agg(pl.col("m").n_unique().alias("_mates"))
+        .agg(pl.col("member").n_unique().alias("_mates"))
         .filter(pl.col("_mates") >= settings.expand_min_burst)
-    )
-    if burst_mates.height == 0:
-        return clustering
-    in_band = (
-        burst_mates.join(volume, on="account")
+        .join(volume, on="account")
         .join(bands, on="cluster")
         .filter(pl.col("n_events").is_between(pl.col("_low"), pl.col("_high")))
-        .select("account", "cluster")
-    )
-    # Other values the candidate shares with members, held mostly by the cluster.
-    degree = table.values.select("value", "degree")
-    held = (
-        edges.join(member_cluster, on="account")
-        .group_by("cluster", "value")
-        .len("_in")
-        .join(degree, on="value")
-        .filter(pl.col("_in") >= settings.expand_held_share * pl.col("degree"))
-        .select("cluster", "value")
-    )
-    shares_held = (
-        lone.join(bursts, on="value", how="anti")
-        .join(burst_mates.select("account", "cluster"), on="account")
-        .join(held, on=["cluster", "value"], how="semi")
-        .select("account", "cluster")
-    )
-    candidates = (
-        pl.concat([in_band, shares_held], how="vertical")
-        .unique()
-        .join(burst_mates, on=["account", "cluster"])
         .sort(["account", "_mates", "cluster"], descending=[False, True, False])
         .unique("account", keep="first")
     )

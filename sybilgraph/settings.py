@@ -170,11 +170,6 @@ class Settings:
         "same sign-up window as at least this many members and its volume is in the "
         "cluster's band; 0 turns this off.",
     )
-    expand_held_share: float = _field(
-        0.5,
-        "A lone burst-mate also joins when it shares with members a value at least this share "
-        "of whose users are members of the cluster.",
-    )
     expand_max_spread: float = _field(
         0.25,
         "A cluster's volume band is used only when its interquartile range of events per "
@@ -251,7 +246,6 @@ class Settings:
             ("merge_links", self.merge_links >= 1, "an int >= 1"),
             ("expand_min_burst", self.expand_min_burst >= 0, "an int >= 0"),
             ("expand_max_spread", self.expand_max_spread >= 0, "a float >= 0"),
-            ("expand_held_share", 0 < self.expand_held_share <= 1, "a float in (0, 1]"),
             ("min_cluster_size", self.min_cluster_size >= 2, "an int >= 2"),
             ("review_threshold", 0 <= self.review_threshold <= 1, "a float in [0, 1]"),
             ("household_size", self.household_size > 0, "a float > 0"),

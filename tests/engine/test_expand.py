@@ -22,8 +22,8 @@ def table(volumes: list[int], burst_accounts: list[int]) -> EdgeTable:
         schema={"account": U32, "value": U32},
     )
     values = pl.DataFrame(
-        {"value": [0], "signal_type": ["signup_burst"], "degree": [len(burst_accounts)]},
-        schema={"value": U32, "signal_type": pl.String, "degree": pl.Int64},
+        {"value": [0], "signal_type": ["signup_burst"]},
+        schema={"value": U32, "signal_type": pl.String},
     )
     return EdgeTable(edges, accounts, values)
 
@@ -59,23 +59,3 @@ def test_too_few_burst_mates_or_members() -> None:
     volumes = [60] * 30 + [60]
     assert attached(expand(members(30), table(volumes, [0, 1, 30]), Settings()), 30) == set()
     assert attached(expand(members(10), table([60] * 11, [0, 1, 2, 10]), Settings()), 10) == set()
-
-
-def test_burst_mate_sharing_a_value_the_cluster_holds_joins() -> None:
-    # No load balancing, but account 12 shares value 1 (an e-mail pattern) with two members and
-    # one outsider: three of four users are members.
-    volumes = [2**i % 97 + 1 for i in range(12)] + [5, 5]
-    accounts = pl.DataFrame(
-        {"account": list(range(14)), "n_events": volumes},
-        schema={"account": U32, "n_events": pl.Int64},
-    )
-    edges = pl.DataFrame(
-        {"account": [0, 1, 2, 12, 13, 0, 1, 12], "value": [0, 0, 0, 0, 0, 1, 1, 1]},
-        schema={"account": U32, "value": U32},
-    )
-    values = pl.DataFrame(
-        {"value": [0, 1], "signal_type": ["signup_burst", "email_stem"], "degree": [5, 4]},
-        schema={"value": U32, "signal_type": pl.String, "degree": pl.Int64},
-    )
-    out = expand(members(12), EdgeTable(edges, accounts, values), Settings())
-    assert attached(out, 12) == {12}  # 13 is a burst-mate with nothing else in common
