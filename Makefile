@@ -51,6 +51,11 @@ slow: $(STAMP_DEV)
 sample-data: $(STAMP_RUN)
 	$(BIN)/sybilgraph generate --preset sample --seed 7 -o sample_data
 
+# Benchmarks run on demand, not in CI: analyze against the floor (PRESET=medium by default).
+PRESET ?= medium
+bench: $(STAMP_RUN)
+	$(BIN)/python benchmarks/run.py --preset $(PRESET) --runs 3
+
 docs: $(STAMP_RUN)
 	$(BIN)/python -m sybilgraph.cli.reference docs
 

@@ -1,0 +1,131 @@
+"""End-to-end benchmark: ``analyze`` against the floor, in one run, medians of several.
+
+Usage: python benchmarks/run.py [--preset medium] [--seed 1] [--runs 3] [--out DIR]
+
+The floor is the least any tool must do with the same events: one streaming scan that groups
+them by (account, ip). Each measurement runs in its own child process under
+``/usr/bin/time -v`` (wall time and peak resident memory); floor and analyze runs alternate so
+that machine noise hits both alike. The scenario is generated once and cached under
+``benchmarks/cache/``. Results go to ``benchmarks/results/<preset>-<seed>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+FLOOR = """
+import sys, polars as pl
+pl.scan_parquet(sys.argv[1]).group_by("account_id", "ip").len().collect(engine="streaming")
+"""
+
+
+def timed(cmd: list[str]) -> dict[str, float]:
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    return {"wall_s": round(wall, 2), "peak_mib": round(int(found.group(1)) / 1024) if found else 0}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="medium")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args(argv)
+
+    data = HERE / "cache" / f"{args.preset}-{args.seed}"
+    if not (data / "events.parquet").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sybilgraph",
+                "generate",
+                "--preset",
+                args.preset,
+                "--seed",
+                str(args.seed),
+                "-o",
+                str(data),
+                "--quiet",
+            ],
+            check=True,
+        )
+    events = data / "events.parquet"
+    floor_runs, analyze_runs = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(args.runs):
+            floor_runs.append(timed([sys.executable, "-c", FLOOR, str(events)]))
+            analyze_runs.append(
+                timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "sybilgraph",
+                        "analyze",
+                        str(events),
+                        "--accounts",
+                        str(data / "accounts.parquet"),
+                        "-o",
+                        f"{tmp}/out",
+                        "--overwrite",
+                        "-q",
+                    ]
+                )
+            )
+        summary = json.loads(Path(f"{tmp}/out/summary.json").read_text())
+    floor_s = statistics.median(r["wall_s"] for r in floor_runs)
+    analyze_s = statistics.median(r["wall_s"] for r in analyze_runs)
+    result = {
+        "preset": args.preset,
+        "seed": args.seed,
+        "events": summary["rows_read"],
+        "accounts": summary["counts"]["accounts"],
+        "machine": {"cpus": __import__("os").cpu_count(), "platform": platform.platform()},
+        "floor": floor_runs,
+        "analyze": analyze_runs,
+        "median_floor_s": floor_s,
+        "median_analyze_s": analyze_s,
+        "ratio_analyze_to_floor": round(analyze_s / floor_s, 1),
+        "median_analyze_peak_mib": statistics.median(r["peak_mib"] for r in analyze_runs),
+        "stages": summary["stages"],
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{args.preset}-{args.seed}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    sys.stdout.write(
+        json.dumps(
+            {
+                k: result[k]
+                for k in (
+                    "preset",
+                    "events",
+                    "median_floor_s",
+                    "median_analyze_s",
+                    "ratio_analyze_to_floor",
+                    "median_analyze_peak_mib",
+                )
+            }
+        )
+        + "\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
