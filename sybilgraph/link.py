@@ -32,7 +32,7 @@ import polars as pl
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
-__all__ = ["GRIDDED_TYPES", "Pairs", "link"]
+__all__ = ["GRIDDED_TYPES", "Pairs", "link", "strongest_two"]
 
 #: Signal types laid on shifted time grids (see :mod:`sybilgraph.signals`).
 GRIDDED_TYPES = ("signup_burst", "ip_window", "prompt_window")
@@ -54,6 +54,20 @@ class Pairs:
 
     pairs: pl.DataFrame
     n_candidates: int
+
+
+def strongest_two(w: pl.Expr) -> pl.Expr:
+    """Noisy-OR of the two largest values of ``w`` in a group: ``1 - (1 - w1)(1 - w2)``.
+
+    The one rule by which values of one evidence family combine, in linking and in scoring.
+
+    Examples
+    --------
+    >>> pl.DataFrame({"w": [0.5, 0.5, 0.4]}).select(strongest_two(pl.col("w"))).item()
+    0.75
+    """
+    second = pl.when(pl.len() >= 2).then(w.top_k(2).min()).otherwise(0.0)
+    return 1.0 - (1.0 - w.max()) * (1.0 - second)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -165,10 +179,8 @@ def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
         ],
         how="vertical",
     )
-    w = pl.col("weight").clip(0.0, 1.0)
-    second = pl.when(pl.len() >= 2).then(w.top_k(2).min()).otherwise(0.0)
     per_family = shared.group_by("a", "b", "family").agg(
-        (1.0 - (1.0 - w.max()) * (1.0 - second)).alias("w")
+        strongest_two(pl.col("weight").clip(0.0, 1.0)).alias("w")
     )
     org = account_org.select("account", "org_id")
     pairs = (

@@ -38,7 +38,7 @@ import polars as pl
 from sybilgraph import schema
 from sybilgraph.cluster import Clustering
 from sybilgraph.edges import EdgeTable
-from sybilgraph.link import GRIDDED_TYPES
+from sybilgraph.link import GRIDDED_TYPES, strongest_two
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -152,13 +152,7 @@ def score(
         .group_by("cluster", "account", "family", "_piece")
         .agg(ws.max())
         .group_by("cluster", "account", "family")
-        .agg(
-            (
-                1.0
-                - (1.0 - ws.max())
-                * (1.0 - pl.when(pl.len() >= 2).then(ws.top_k(2).min()).otherwise(0.0))
-            ).alias("s")
-        )
+        .agg(strongest_two(ws).alias("s"))
     )
     member_families = strength.group_by("cluster", "account").agg(
         _corroborated(pl.col("s")).alias("member_evidence"),
