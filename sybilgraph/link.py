@@ -24,6 +24,8 @@ share one weak value, and dropping them is what keeps unrelated groups from chai
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,8 +115,161 @@ def _ring_pairs(hub_edges: pl.DataFrame, k: int, seed: int) -> pl.DataFrame:
     )
 
 
-def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings) -> Pairs:
+@dataclass(frozen=True)
+class _ValueTable:
+    """Per-value attributes as arrays indexed by value id: weight, family code, grid code."""
+
+    weight: np.ndarray
+    family: np.ndarray
+    grid: np.ndarray
+
+    @classmethod
+    def of(cls, edges: pl.DataFrame) -> _ValueTable:
+        attrs = edges.select("value", "weight", "family", "signal_type").unique("value")
+        size = int(attrs.get_column("value").max() or 0) + 1 if attrs.height else 1
+        ids = attrs.get_column("value").to_numpy()
+        families = sorted(set(attrs.get_column("family").to_list()))
+        codes = {name: i for i, name in enumerate(families)}
+        weight = np.zeros(size, dtype=np.float64)
+        family = np.zeros(size, dtype=np.uint16)
+        grid = np.zeros(size, dtype=np.uint8)
+        weight[ids] = np.clip(attrs.get_column("weight").to_numpy(), 0.0, 1.0)
+        family[ids] = np.array([codes[f] for f in attrs.get_column("family").to_list()], np.uint16)
+        grid_codes = {t: i + 1 for i, t in enumerate(GRIDDED_TYPES)}
+        grid[ids] = np.array(
+            [grid_codes.get(t, 0) for t in attrs.get_column("signal_type").to_list()], np.uint8
+        )
+        return cls(weight=weight, family=family, grid=grid)
+
+
+#: The pair key as a polars expression over columns ``a`` and ``b``.
+_KEY = (pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b")).alias("key")
+
+
+def _key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One 64-bit key per account pair: ``a`` in the high half, ``b`` in the low half."""
+    return (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
+
+
+@dataclass(frozen=True)
+class _HubLists:
+    """Each account's hub values, sorted, in compressed-row form, for pair intersections."""
+
+    indptr: np.ndarray
+    values: np.ndarray
+    codes: pl.Series  # account << 32 | value of every hub edge, as Int64
+
+    @classmethod
+    def of(cls, hub_edges: pl.DataFrame, n_accounts: int) -> _HubLists:
+        hub = hub_edges.sort("account", "value")
+        account = hub.get_column("account").to_numpy().astype(np.int64)
+        values = hub.get_column("value").to_numpy().astype(np.int64)
+        degree = np.bincount(account, minlength=n_accounts)
+        indptr = np.zeros(n_accounts + 1, dtype=np.int64)
+        np.cumsum(degree, out=indptr[1:])
+        return cls(indptr=indptr, values=values, codes=pl.Series((account << 32) | values))
+
+    def shared(self, keys: np.ndarray, chunk_rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(index, value)`` for every hub value both accounts of the pair ``keys[index]`` use.
+
+        The shorter of the two lists is walked and each of its values looked up among the
+        other account's hub edges (a hash membership test), in chunks of about ``chunk_rows``
+        probes so that memory stays bounded whatever the lists' lengths.
+        """
+        empty = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if self.values.size == 0 or keys.size == 0:
+            return empty
+        a = (keys >> np.uint64(32)).astype(np.int64)
+        b = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        deg_a = self.indptr[a + 1] - self.indptr[a]
+        deg_b = self.indptr[b + 1] - self.indptr[b]
+        a_shorter = deg_a <= deg_b
+        walk = np.where(a_shorter, a, b)
+        other = np.where(a_shorter, b, a)
+        lens = np.minimum(deg_a, deg_b)
+        keep = np.flatnonzero(lens > 0)
+        if keep.size == 0:
+            return empty
+        ends = np.cumsum(lens[keep])
+        cuts = [
+            0,
+            *np.searchsorted(ends, np.arange(chunk_rows, int(ends[-1]), chunk_rows)),
+            keep.size,
+        ]
+        out_pairs: list[np.ndarray] = []
+        out_values: list[np.ndarray] = []
+        for lo, hi in itertools.pairwise(cuts):
+            idx = keep[lo:hi]
+            n = lens[idx]
+            row = np.repeat(idx, n)
+            first = np.cumsum(n) - n
+            pos = np.repeat(self.indptr[walk[idx]] - first, n) + np.arange(int(n.sum()))
+            values = self.values[pos]
+            hit = pl.Series((other[row] << 32) | values).is_in(self.codes.implode()).to_numpy()
+            out_pairs.append(row[hit])
+            out_values.append(values[hit])
+        return np.concatenate(out_pairs), np.concatenate(out_values)
+
+
+def _score_pairs(
+    pair: np.ndarray, values: np.ndarray, n_pairs: int, table: _ValueTable
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weight and number of families of each pair, from the values each shares.
+
+    ``pair[i]`` (an index below ``n_pairs``) shares ``values[i]``. A pair's weight is the sum
+    over its families of the noisy-OR of the family's two strongest values. Rows are sorted
+    once by (pair, family, weight descending), so the two strongest of each family are the
+    first two rows of its run, and families are summed in a fixed order.
+    """
+    n_fam = int(table.family.max()) + 1
+    rows = pl.DataFrame(
+        {
+            "g": pair.astype(np.uint64) * np.uint64(n_fam) + table.family[values],
+            "w": table.weight[values],
+            "grid": table.grid[values],
+        }
+    ).sort(["g", "w"], descending=[False, True])
+    g = rows.get_column("g").to_numpy()
+    w = rows.get_column("w").to_numpy()
+    grid = rows.get_column("grid").to_numpy()
+    # Tokens of one window laid on shifted grids are one piece of evidence, not two: per pair,
+    # each gridded type (sign-up burst, value-in-hour) counts once, at its strongest (its
+    # first row, as each run is sorted by weight).
+    gridded = np.flatnonzero(grid > 0)
+    if gridded.size:
+        piece = g[gridded] * np.uint64(len(GRIDDED_TYPES) + 1) + grid[gridded]
+        _, first_of_piece = np.unique(piece, return_index=True)
+        keep = np.ones(g.size, dtype=bool)
+        keep[gridded] = False
+        keep[gridded[first_of_piece]] = True
+        g, w = g[keep], w[keep]
+    first = np.empty(g.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(g[1:], g[:-1], out=first[1:])
+    second = np.zeros(g.size, dtype=bool)
+    second[1:] = ~first[1:] & first[:-1]
+    w2 = np.zeros(g.size)
+    w2[:-1] = np.where(second[1:], w[1:], 0.0)
+    starts = np.flatnonzero(first)
+    noisy = 1.0 - (1.0 - w[starts]) * (1.0 - w2[starts])
+    owner = (g[starts] // np.uint64(n_fam)).astype(np.int64)
+    weight = np.bincount(owner, weights=noisy, minlength=n_pairs)
+    n_families = np.bincount(owner, minlength=n_pairs)
+    return weight, n_families
+
+
+def link(
+    weighted: WeightedValues,
+    account_org: pl.DataFrame,
+    settings: Settings,
+    *,
+    partition_rows: int | None = None,
+) -> Pairs:
     """Score candidate account pairs on all the evidence they share.
+
+    The work is split into partitions by the smaller account of each pair (``a mod P``), each
+    scored and filtered on its own, so that the intermediate tables never hold more than about
+    ``partition_rows`` shared-value rows (by default derived from ``settings.memory_limit_mb``).
 
     Parameters
     ----------
@@ -124,6 +279,8 @@ def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
         ``account`` (UInt32) and ``org_id`` (String, null when undeclared).
     settings
         The run's settings.
+    partition_rows
+        Override of the partition size, in shared-value rows.
 
     Examples
     --------
@@ -138,69 +295,85 @@ def link(weighted: WeightedValues, account_org: pl.DataFrame, settings: Settings
     >>> link(WeightedValues(e, e, 0), org, Settings()).pairs.to_dicts()
     [{'a': 0, 'b': 1, 'weight': 1.4, 'n_families': 2, 'strong': True}]
     """
-    edges = weighted.edges.select("account", "value", "weight", "family", "hub")
-    small = edges.filter(~pl.col("hub"))
-    # All pairs of the small values, with the value that links them.
-    small_pairs = (
-        small.select("account", "value")
-        .join(small.select(pl.col("account").alias("b"), "value"), on="value")
-        .filter(pl.col("account") < pl.col("b"))
-        .rename({"account": "a"})
+    edges = weighted.edges
+    table = _ValueTable.of(edges)
+    n_accounts = (
+        max(
+            int(edges.get_column("account").max() or 0) if edges.height else 0,
+            int(account_org.get_column("account").max() or 0) if account_org.height else 0,
+        )
+        + 1
     )
+    small = edges.filter(~pl.col("hub")).select("account", "value")
     hub_edges = edges.filter(pl.col("hub")).select("account", "value")
     ring = _ring_pairs(hub_edges, settings.hub_neighbours, settings.seed)
-    candidates = pl.concat([small_pairs.select("a", "b"), ring], how="vertical").unique()
-    # Every hub value the two accounts of a candidate share (small ones are already known).
-    # Each account's hub values as a short sorted list; a candidate's shared hub values are the
-    # intersection of two lists (a few values each), far cheaper than joining the pairs
-    # against every hub edge.
-    hub_sets = hub_edges.group_by("account").agg(pl.col("value").sort().alias("vals"))
-    hub_shared = (
-        candidates.join(hub_sets.rename({"account": "a", "vals": "va"}), on="a")
-        .join(hub_sets.rename({"account": "b", "vals": "vb"}), on="b")
-        .select("a", "b", pl.col("va").list.set_intersection("vb").alias("value"))
-        .filter(pl.col("value").list.len() > 0)
-        .explode("value")
-    )
-    shared = pl.concat([small_pairs.select("a", "b", "value"), hub_shared], how="vertical").join(
-        weighted.edges.select("value", "signal_type", "weight", "family").unique("value"),
-        on="value",
-    )
-    # Tokens of one window laid on shifted grids are one piece of evidence, not two: per pair,
-    # each gridded type (sign-up burst, value-in-hour) counts once, at its strongest.
-    gridded = pl.col("signal_type").is_in(list(GRIDDED_TYPES))
-    shared = pl.concat(
-        [
-            shared.filter(~gridded).select("a", "b", "weight", "family"),
-            shared.filter(gridded)
-            .group_by("a", "b", "signal_type")
-            .agg(pl.col("weight").max(), pl.col("family").first())
-            .select("a", "b", "weight", "family"),
-        ],
-        how="vertical",
-    )
-    per_family = shared.group_by("a", "b", "family").agg(
-        strongest_two(pl.col("weight").clip(0.0, 1.0)).alias("w")
-    )
-    org = account_org.select("account", "org_id")
-    pairs = (
-        per_family.group_by("a", "b")
-        .agg(pl.col("w").sum().alias("weight"), pl.len().cast(pl.Int64).alias("n_families"))
-        .join(org.rename({"account": "a", "org_id": "org_a"}), on="a", how="left")
-        .join(org.rename({"account": "b", "org_id": "org_b"}), on="b", how="left")
-        .with_columns(
-            pl.when(pl.col("org_a").is_not_null() & (pl.col("org_a") == pl.col("org_b")))
-            .then(pl.col("weight") * settings.org_discount)
-            .otherwise(pl.col("weight"))
-            .round(9)
-            .alias("weight")
+    hubs = _HubLists.of(hub_edges, n_accounts)
+    org = _org_codes(account_org, n_accounts)
+    # Rows the partitions will hold: pairs of small values, ring pairs and their hub shares.
+    degrees = small.group_by("value").len().get_column("len").cast(pl.Int64)
+    n_small = int((degrees * (degrees - 1) // 2).sum())
+    mean_hub = hub_edges.height / max(1, hub_edges.get_column("account").n_unique())
+    budget = partition_rows or settings.link_partition_rows()
+    n_parts = max(1, math.ceil((n_small + ring.height) * (1.0 + mean_hub) / budget))
+    floor = min(settings.min_pair_weight, settings.attach_pair_weight)
+    kept: list[pl.DataFrame] = []
+    n_candidates = 0
+    for part in range(n_parts):
+        left = small.filter(pl.col("account") % n_parts == part) if n_parts > 1 else small
+        pairs = (
+            left.join(small.rename({"account": "b"}), on="value")
+            .filter(pl.col("account") < pl.col("b"))
+            .rename({"account": "a"})
+            .select(_KEY, "value")
         )
-        .filter(
-            (pl.col("weight") >= min(settings.min_pair_weight, settings.attach_pair_weight))
-            & (pl.col("n_families") >= settings.min_pair_types)
+        ring_part = ring.filter(pl.col("a") % n_parts == part) if n_parts > 1 else ring
+        ring_keys = ring_part.select(_KEY).get_column("key")
+        candidates = pl.concat([pairs.get_column("key"), ring_keys]).unique().sort().to_numpy()
+        n_candidates += candidates.size
+        hub_pair, hub_values = hubs.shared(candidates, budget)
+        weight, n_families = _score_pairs(
+            np.concatenate(
+                [np.searchsorted(candidates, pairs.get_column("key").to_numpy()), hub_pair]
+            ),
+            np.concatenate([pairs.get_column("value").to_numpy(), hub_values]),
+            candidates.size,
+            table,
         )
+        del pairs, hub_pair, hub_values
+        a = (candidates >> np.uint64(32)).astype(np.uint32)
+        b = (candidates & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        same_org = (org[a] >= 0) & (org[a] == org[b])
+        weight = np.round(np.where(same_org, weight * settings.org_discount, weight), 9)
+        keep = (weight >= floor) & (n_families >= settings.min_pair_types)
+        kept.append(
+            pl.DataFrame(
+                {
+                    "a": a[keep],
+                    "b": b[keep],
+                    "weight": weight[keep],
+                    "n_families": n_families[keep],
+                },
+                schema={
+                    "a": pl.UInt32,
+                    "b": pl.UInt32,
+                    "weight": pl.Float64,
+                    "n_families": pl.Int64,
+                },
+            )
+        )
+    pairs_out = (
+        pl.concat(kept, how="vertical")
         .with_columns((pl.col("weight") >= settings.min_pair_weight).alias("strong"))
-        .select("a", "b", "weight", "n_families", "strong")
         .sort("a", "b")
     )
-    return Pairs(pairs=pairs, n_candidates=candidates.height)
+    return Pairs(pairs=pairs_out, n_candidates=n_candidates)
+
+
+def _org_codes(account_org: pl.DataFrame, n_accounts: int) -> np.ndarray:
+    """Integer code of each account's declared organisation, -1 when it declares none."""
+    codes = np.full(n_accounts, -1, dtype=np.int64)
+    declared = account_org.drop_nulls("org_id")
+    if declared.height:
+        coded = declared.with_columns(pl.col("org_id").rank("dense").cast(pl.Int64).alias("code"))
+        codes[coded.get_column("account").to_numpy()] = coded.get_column("code").to_numpy()
+    return codes

@@ -68,6 +68,12 @@ class Settings:
 
     # -- run --------------------------------------------------------------------------------
     seed: int = _field(42, "Seed of every random step (Leiden, sampling); same seed, same output.")
+    memory_limit_mb: int = _field(
+        0,
+        "Memory budget in MiB of the pair-scoring (link) stage, the one whose tables grow "
+        "fastest: it splits its work into partitions sized to fit. 0 sizes partitions for "
+        "about 2 GiB.",
+    )
 
     # -- load -------------------------------------------------------------------------------
     columns: Mapping[str, str] = _field(
@@ -232,6 +238,7 @@ class Settings:
             ("sync_offsets", self.sync_offsets >= 1, "an int >= 1"),
             ("signup_burst_minutes", self.signup_burst_minutes > 0, "an int > 0"),
             ("sync_token_budget", self.sync_token_budget > 0, "an int > 0"),
+            ("memory_limit_mb", self.memory_limit_mb >= 0, "an int >= 0 (0: default)"),
             ("default_prior", self.default_prior >= 0, "a float >= 0"),
             ("min_accounts_per_value", self.min_accounts_per_value >= 2, "an int >= 2"),
             ("max_value_share", 0 < self.max_value_share <= 1, "a float in (0, 1]"),
@@ -362,6 +369,20 @@ class Settings:
         True
         """
         return {f.name: f.metadata["help"] for f in dataclasses.fields(cls)}
+
+    #: Measured peak bytes of the link stage per shared-value row of one partition.
+    LINK_BYTES_PER_ROW: ClassVar[int] = 100
+
+    def link_partition_rows(self) -> int:
+        """Shared-value rows the link stage holds at once under ``memory_limit_mb``.
+
+        Examples
+        --------
+        >>> Settings(memory_limit_mb=1000).link_partition_rows()
+        10485760
+        """
+        budget_mb = self.memory_limit_mb or 2048
+        return max(100_000, budget_mb * 1024 * 1024 // self.LINK_BYTES_PER_ROW)
 
     def prior(self, signal_type: str) -> float:
         """Prior weight of one shared value of ``signal_type``.

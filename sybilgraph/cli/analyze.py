@@ -109,6 +109,14 @@ def top_table(clusters: pl.DataFrame, limit: int = 10) -> str:
 )
 @click.option("--seed", type=int, default=None, help="Seed of every random step.")
 @click.option(
+    "--memory-limit",
+    "memory_limit_mb",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="MIB",
+    help="Memory budget of the pair-scoring stage in MiB (the memory_limit_mb setting).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["csv", "parquet"]),
@@ -147,6 +155,7 @@ def command(
     maps: tuple[str, ...],
     signals: tuple[str, ...],
     seed: int | None,
+    memory_limit_mb: int | None,
     fmt: str,
     overwrite: bool,
     unsafe_csv: bool,
@@ -174,7 +183,9 @@ def command(
         raise InputError(
             f"{output}: output directory exists and is not empty; pass --overwrite to replace it"
         )
-    settings = resolve_settings(settings_file, maps, signals, {"seed": seed})
+    settings = resolve_settings(
+        settings_file, maps, signals, {"seed": seed, "memory_limit_mb": memory_limit_mb}
+    )
     key = key_from_env(key_env) if pseudonymize else None
 
     def progress(line: str) -> None:
