@@ -62,50 +62,96 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
     >>> table.accounts["account_id"].to_list(), table.values["degree"].to_list()
     (['a', 'b'], [2])
     """
-    observed = (
-        obs.table.group_by(schema.ACCOUNT_ID, schema.SIGNAL_TYPE, schema.SIGNAL_VALUE)
-        .agg(
-            pl.col("n_events").sum(),
-            pl.col(schema.FIRST_SEEN).min(),
-            pl.col(schema.LAST_SEEN).max(),
-        )
-        .collect(engine="streaming")
-    )
     activity = obs.activity.collect(engine="streaming")
-    account_ids = (
-        pl.concat([activity.get_column(schema.ACCOUNT_ID), observed.get_column(schema.ACCOUNT_ID)])
-        .unique()
-        .sort()
-    )
     accounts = (
-        pl.DataFrame({schema.ACCOUNT_ID: account_ids})
+        activity.sort(schema.ACCOUNT_ID)
         .with_row_index("account")
-        .join(activity, on=schema.ACCOUNT_ID, how="left")
         .with_columns(pl.col("n_events").fill_null(0))
     )
-    values = (
-        observed.group_by(schema.SIGNAL_TYPE, schema.SIGNAL_VALUE)
-        .agg(pl.len().cast(pl.Int64).alias("degree"))
-        .filter(pl.col("degree") >= min_degree)
-        .sort(schema.SIGNAL_TYPE, schema.SIGNAL_VALUE)
-        .with_row_index("value")
-        .with_columns(
-            pl.col(schema.SIGNAL_TYPE)
-            .replace_strict(FAMILIES, default=pl.col(schema.SIGNAL_TYPE), return_dtype=pl.String)
-            .alias("family")
+    account_ids = accounts.select(schema.ACCOUNT_ID, "account")
+    by_type: dict[str, list[pl.LazyFrame]] = {}
+    for typ, frame in obs.parts:
+        by_type.setdefault(typ, []).append(frame.select(_PART_COLUMNS).cast(_PART_SCHEMA))
+    value_parts: list[pl.DataFrame] = []
+    edge_parts: list[pl.DataFrame] = []
+    n_observations = 0
+    offset = 0
+    # One signal type at a time, in sorted order: only that type's strings are held, and value
+    # ids still follow the sorted (signal_type, signal_value) order.
+    for typ in sorted(by_type):
+        observed = (
+            pl.concat(by_type[typ], how="vertical")
+            .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
+            .agg(
+                pl.col("n_events").sum(),
+                pl.col(schema.FIRST_SEEN).min(),
+                pl.col(schema.LAST_SEEN).max(),
+            )
+            .collect(engine="streaming")
         )
-        .select("value", schema.SIGNAL_TYPE, schema.SIGNAL_VALUE, "family", "degree")
+        n_observations += observed.height
+        values = (
+            observed.group_by(schema.SIGNAL_VALUE)
+            .agg(pl.len().cast(pl.Int64).alias("degree"))
+            .filter(pl.col("degree") >= min_degree)
+            .sort(schema.SIGNAL_VALUE)
+            .with_row_index("value", offset=offset)
+        )
+        offset += values.height
+        edge_parts.append(
+            observed.join(values.select(schema.SIGNAL_VALUE, "value"), on=schema.SIGNAL_VALUE)
+            .join(account_ids, on=schema.ACCOUNT_ID)
+            .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
+            .sort("value", "account")
+        )
+        value_parts.append(
+            values.select(
+                "value",
+                pl.lit(typ).alias(schema.SIGNAL_TYPE),
+                schema.SIGNAL_VALUE,
+                pl.lit(FAMILIES.get(typ, typ)).alias("family"),
+                "degree",
+            )
+        )
+        del observed
+    values_all = (
+        pl.concat(value_parts, how="vertical")
+        if value_parts
+        else pl.DataFrame(schema=_VALUES_SCHEMA)
     )
     edges = (
-        observed.join(
-            accounts.select(schema.ACCOUNT_ID, "account"), on=schema.ACCOUNT_ID, how="inner"
-        )
-        .join(
-            values.select("value", schema.SIGNAL_TYPE, schema.SIGNAL_VALUE),
-            on=[schema.SIGNAL_TYPE, schema.SIGNAL_VALUE],
-            how="inner",
-        )
-        .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
-        .sort("value", "account")
+        pl.concat(edge_parts, how="vertical") if edge_parts else pl.DataFrame(schema=_EDGES_SCHEMA)
     )
-    return EdgeTable(edges=edges, accounts=accounts, values=values, n_observations=observed.height)
+    return EdgeTable(
+        edges=edges, accounts=accounts, values=values_all, n_observations=n_observations
+    )
+
+
+_PART_SCHEMA = pl.Schema(
+    {
+        schema.ACCOUNT_ID: pl.String(),
+        schema.SIGNAL_VALUE: pl.String(),
+        "n_events": pl.Int64(),
+        schema.FIRST_SEEN: schema.DATETIME,
+        schema.LAST_SEEN: schema.DATETIME,
+    }
+)
+_PART_COLUMNS = list(_PART_SCHEMA)
+_VALUES_SCHEMA = pl.Schema(
+    {
+        "value": pl.UInt32(),
+        schema.SIGNAL_TYPE: pl.String(),
+        schema.SIGNAL_VALUE: pl.String(),
+        "family": pl.String(),
+        "degree": pl.Int64(),
+    }
+)
+_EDGES_SCHEMA = pl.Schema(
+    {
+        "account": pl.UInt32(),
+        "value": pl.UInt32(),
+        "n_events": pl.Int64(),
+        schema.FIRST_SEEN: schema.DATETIME,
+        schema.LAST_SEEN: schema.DATETIME,
+    }
+)

@@ -78,14 +78,20 @@ def family_of(signal_type: str) -> str:
     return FAMILIES.get(signal_type, signal_type)
 
 
+_PART_SCHEMA = pl.Schema({k: v for k, v in _OBS_SCHEMA.items() if k != schema.SIGNAL_TYPE})
+
+
 @dataclass(frozen=True)
 class Observations:
     """The output of the signals stage.
 
     Attributes
     ----------
-    table
-        Long table ``account_id, signal_type, signal_value, n_events, first_seen, last_seen``.
+    parts
+        ``(signal_type, frame)`` pairs; each frame has ``account_id, signal_value, n_events,
+        first_seen, last_seen``. One type may have several parts (``ip_prefix`` comes from
+        the events' IPs and from the sign-up IPs); :mod:`sybilgraph.edges` encodes one type at
+        a time, so that only one type's strings are held at once.
     activity
         One row per account seen anywhere: ``account_id, n_events, first_seen, last_seen,
         created_at, org_id``.
@@ -93,9 +99,26 @@ class Observations:
         Share of synchrony tokens kept (1.0 when all were).
     """
 
-    table: pl.LazyFrame
+    parts: tuple[tuple[str, pl.LazyFrame], ...]
     activity: pl.LazyFrame
     sync_sample_rate: float
+
+    @property
+    def table(self) -> pl.LazyFrame:
+        """Every part in one long table ``account_id, signal_type, signal_value, n_events,
+        first_seen, last_seen``."""
+        if not self.parts:
+            return pl.LazyFrame(schema=_OBS_SCHEMA)
+        return pl.concat(
+            [
+                frame.select(list(_PART_SCHEMA))
+                .cast(_PART_SCHEMA)
+                .with_columns(pl.lit(typ).alias(schema.SIGNAL_TYPE))
+                .select(list(_OBS_SCHEMA))
+                for typ, frame in self.parts
+            ],
+            how="vertical",
+        )
 
 
 def build_observations(
@@ -132,7 +155,7 @@ def build_observations(
     >>> sorted(obs.table.collect()["signal_type"].unique().to_list())
     ['ip', 'ip_prefix']
     """
-    parts: list[pl.LazyFrame] = []
+    parts: list[tuple[str, pl.LazyFrame]] = []
     activity_parts: list[pl.LazyFrame] = []
     rate = 1.0
     if events is not None:
@@ -147,19 +170,27 @@ def build_observations(
             ts.alias(schema.TIMESTAMP),
             *[pl.col(c) for c in cols],
         )
-        grouped = {col: _event_signal(base, col) for col in cols}
-        for col in cols:
-            parts.append(_shared_only(grouped[col]))
-            if col == "ip":
-                parts.append(_prefixes(grouped[col], settings))
         if has_ts and settings.sync_types:
             if n_events is None:
                 n_events = int(events.select(pl.len()).collect(engine="streaming").item())
             rate = _sync_rate(n_events, len(settings.sync_types), settings)
-            for col in settings.sync_types:
-                if col in cols:
-                    shared = _shared_only(grouped[col]).select(schema.SIGNAL_VALUE).unique()
-                    parts.append(_sync_tokens(base, col, settings, rate, shared))
+        for col in cols:
+            # Each column's (account, value) aggregate is computed once and reused for the
+            # shared values, the prefixes and the synchrony tokens.
+            grouped = _event_signal(base, col).collect(engine="streaming")
+            shared = _shared_only(grouped)
+            parts.append((col, shared.lazy()))
+            if col == "ip":
+                parts.append(("ip_prefix", _prefixes(grouped.lazy(), settings)))
+            if has_ts and col in settings.sync_types:
+                values = shared.select(schema.SIGNAL_VALUE).unique()
+                parts.append(
+                    (
+                        _SYNC_TYPE_NAME.get(col, f"{col}_window"),
+                        _sync_tokens(base, col, settings, rate, values.lazy()),
+                    )
+                )
+            del grouped
         org = (
             pl.col(schema.ORG_ID).drop_nulls().min()
             if schema.ORG_ID in names
@@ -174,7 +205,7 @@ def build_observations(
             )
         )
     if edges is not None:
-        parts.append(_edge_signals(edges, settings))
+        parts.extend(_edge_signals(edges, settings))
         activity_parts.append(
             edges.group_by(schema.ACCOUNT_ID).agg(
                 pl.lit(0, dtype=pl.Int64).alias("n_events"),
@@ -199,13 +230,8 @@ def build_observations(
                 else pl.lit(None, dtype=pl.String)
             ).alias("declared_org"),
         )
-    table = (
-        pl.concat([p.select(list(_OBS_SCHEMA)).cast(_OBS_SCHEMA) for p in parts], how="vertical")
-        if parts
-        else pl.LazyFrame(schema=_OBS_SCHEMA)
-    )
     activity = _activity(activity_parts, created)
-    return Observations(table=table, activity=activity, sync_sample_rate=rate)
+    return Observations(parts=tuple(parts), activity=activity, sync_sample_rate=rate)
 
 
 def _activity(parts: list[pl.LazyFrame], created: pl.LazyFrame | None) -> pl.LazyFrame:
@@ -256,11 +282,10 @@ def _event_signal(base: pl.LazyFrame, col: str) -> pl.LazyFrame:
             pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
             pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
         )
-        .with_columns(pl.lit(col).alias(schema.SIGNAL_TYPE))
     )
 
 
-def _shared_only(grouped: pl.LazyFrame) -> pl.LazyFrame:
+def _shared_only(grouped: pl.DataFrame) -> pl.DataFrame:
     """Rows of values that at least two accounts use.
 
     Most prompt fingerprints, residential IPs and devices belong to one account; they can link
@@ -289,7 +314,6 @@ def _prefixes(ip_obs: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
             pl.col(schema.LAST_SEEN).max(),
         )
         .rename({"_prefix": schema.SIGNAL_VALUE})
-        .with_columns(pl.lit("ip_prefix").alias(schema.SIGNAL_TYPE))
     )
 
 
@@ -384,12 +408,11 @@ def _sync_tokens(
             pl.col("n_events"),
             pl.col(schema.FIRST_SEEN),
             pl.col(schema.LAST_SEEN),
-            pl.lit(_SYNC_TYPE_NAME.get(col, f"{col}_window")).alias(schema.SIGNAL_TYPE),
         )
     )
 
 
-def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
+def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> list[tuple[str, pl.LazyFrame]]:
     typ = pl.col(schema.SIGNAL_TYPE).cast(pl.String).str.strip_chars()
     value = pl.col(schema.SIGNAL_VALUE).cast(pl.String).str.strip_chars()
     value = (
@@ -411,18 +434,24 @@ def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
             pl.col(schema.FIRST_SEEN).min(),
             pl.col(schema.LAST_SEEN).max(),
         )
+        .collect(engine="streaming")
     )
-    ips = grouped.filter(pl.col(schema.SIGNAL_TYPE) == "ip")
-    return pl.concat([grouped, _prefixes(ips, settings)], how="diagonal")
+    out: list[tuple[str, pl.LazyFrame]] = []
+    for (typ,), part in sorted(grouped.partition_by(schema.SIGNAL_TYPE, as_dict=True).items()):
+        frame = part.drop(schema.SIGNAL_TYPE).lazy()
+        out.append((str(typ), frame))
+        if typ == "ip":
+            out.append(("ip_prefix", _prefixes(frame, settings)))
+    return out
 
 
-def _account_signals(accounts: pl.LazyFrame, settings: Settings) -> list[pl.LazyFrame]:
+def _account_signals(accounts: pl.LazyFrame, settings: Settings) -> list[tuple[str, pl.LazyFrame]]:
     names = accounts.collect_schema().names()
     has_created = schema.CREATED_AT in names
     created = pl.col(schema.CREATED_AT) if has_created else pl.lit(None, dtype=schema.DATETIME)
-    out: list[pl.LazyFrame] = []
+    out: list[tuple[str, pl.LazyFrame]] = []
 
-    def one(signal_type: str, value: pl.Expr) -> pl.LazyFrame:
+    def one(value: pl.Expr) -> pl.LazyFrame:
         return (
             accounts.select(
                 pl.col(schema.ACCOUNT_ID),
@@ -436,21 +465,19 @@ def _account_signals(accounts: pl.LazyFrame, settings: Settings) -> list[pl.Lazy
                 pl.col(schema.FIRST_SEEN).min(),
                 pl.col(schema.FIRST_SEEN).max().alias(schema.LAST_SEEN),
             )
-            .with_columns(pl.lit(signal_type).alias(schema.SIGNAL_TYPE))
         )
 
     for col in ("payment_fingerprint", "signup_ip", *settings.extra_signals):
         if col in names:
-            out.append(one(col, _normalise(pl.col(col), col)))
+            out.append((col, one(_normalise(pl.col(col), col))))
     if "signup_ip" in names:
-        out.append(
-            _prefixes(one("signup_ip", _normalise(pl.col("signup_ip"), "signup_ip")), settings)
-        )
+        signup_ip = one(_normalise(pl.col("signup_ip"), "signup_ip"))
+        out.append(("ip_prefix", _prefixes(signup_ip, settings)))
     if schema.EMAIL in names:
         email = _normalise(pl.col(schema.EMAIL), "email")
-        out.append(one("email", _canonical_email(email)))
-        out.append(one("email_domain", email.str.extract(r"@([^@]+)$", 1)))
-        out.append(one("email_stem", _email_stem(email)))
+        out.append(("email", one(_canonical_email(email))))
+        out.append(("email_domain", one(email.str.extract(r"@([^@]+)$", 1))))
+        out.append(("email_stem", one(_email_stem(email))))
     if has_created:
         width = settings.signup_burst_minutes * 60
         epoch = pl.col(schema.CREATED_AT).dt.epoch("s")
@@ -462,7 +489,7 @@ def _account_signals(accounts: pl.LazyFrame, settings: Settings) -> list[pl.Lazy
                 start.cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M"),
                 pl.lit(settings.signup_burst_minutes),
             )
-            out.append(one("signup_burst", label))
+            out.append(("signup_burst", one(label)))
     return out
 
 
