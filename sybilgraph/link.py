@@ -52,10 +52,16 @@ class Pairs:
         ``attach_pair_weight``, only attach accounts to an existing cluster).
     n_candidates
         Distinct candidate pairs scored.
+    n_partitions
+        Partitions the scoring was split into to stay within ``memory_limit_mb``.
+    n_hub_values
+        Values linked through the sparse ring instead of all their pairs.
     """
 
     pairs: pl.DataFrame
     n_candidates: int
+    n_partitions: int = 1
+    n_hub_values: int = 0
 
 
 def strongest_two(w: pl.Expr) -> pl.Expr:
@@ -211,15 +217,14 @@ class _HubLists:
         return np.concatenate(out_pairs), np.concatenate(out_values)
 
 
-def _score_pairs(
-    pair: np.ndarray, values: np.ndarray, n_pairs: int, table: _ValueTable
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weight and number of families of each pair, from the values each shares.
+def _family_strengths(
+    pair: np.ndarray, values: np.ndarray, table: _ValueTable
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(pair, family, strength)`` per pair and family: the noisy-OR of its two strongest values.
 
-    ``pair[i]`` (an index below ``n_pairs``) shares ``values[i]``. A pair's weight is the sum
-    over its families of the noisy-OR of the family's two strongest values. Rows are sorted
-    once by (pair, family, weight descending), so the two strongest of each family are the
-    first two rows of its run, and families are summed in a fixed order.
+    ``pair[i]`` shares ``values[i]``. Rows are sorted once by (pair, family, weight
+    descending), so the two strongest of each family are the first two rows of its run; the
+    output is in (pair, family) order.
     """
     n_fam = int(table.family.max()) + 1
     rows = pl.DataFrame(
@@ -253,9 +258,71 @@ def _score_pairs(
     starts = np.flatnonzero(first)
     noisy = 1.0 - (1.0 - w[starts]) * (1.0 - w2[starts])
     owner = (g[starts] // np.uint64(n_fam)).astype(np.int64)
+    family = (g[starts] % np.uint64(n_fam)).astype(np.int64)
+    return owner, family, noisy
+
+
+def _score_pairs(
+    pair: np.ndarray, values: np.ndarray, n_pairs: int, table: _ValueTable
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weight and number of families of each pair, from the values each shares.
+
+    A pair's weight is the sum over its families of :func:`_family_strengths`, summed in
+    family order so that the result does not depend on row order.
+    """
+    owner, _, noisy = _family_strengths(pair, values, table)
     weight = np.bincount(owner, weights=noisy, minlength=n_pairs)
     n_families = np.bincount(owner, minlength=n_pairs)
     return weight, n_families
+
+
+def _hub_ceiling(hub_edges: pl.DataFrame, table: _ValueTable, n_accounts: int) -> np.ndarray:
+    """Per account and family, the weight of its strongest hub value (0 when it has none).
+
+    Two accounts can share no hub value of family ``f`` stronger than the smaller of their two
+    ceilings, which bounds what the hub values can add to a pair before any intersection.
+    """
+    n_fam = int(table.family.max()) + 1
+    ceiling = np.zeros((n_fam, n_accounts), dtype=np.float64)
+    if hub_edges.height:
+        account = hub_edges.get_column("account").to_numpy().astype(np.int64)
+        value = hub_edges.get_column("value").to_numpy()
+        np.maximum.at(ceiling, (table.family[value].astype(np.int64), account), table.weight[value])
+    return ceiling
+
+
+def _could_pass(
+    candidates: np.ndarray,
+    small_pair: np.ndarray,
+    small_values: np.ndarray,
+    ceiling: np.ndarray,
+    table: _ValueTable,
+    floor: float,
+    min_types: int,
+) -> np.ndarray:
+    """Candidates whose weight could still reach ``floor`` with ``min_types`` families.
+
+    The exact strength of the small values a pair shares is known; for each family the hub
+    values can add at most the noisy-OR of two values at the pair's hub ceiling (and the
+    family's strength is capped at 1). Pairs below this upper bound are dropped before their
+    hub lists are intersected, which is where most of the stage's work goes. The bound never
+    drops a pair that would pass, so the result is the same as scoring every candidate.
+    """
+    owner, family, noisy = _family_strengths(small_pair, small_values, table)
+    a = (candidates >> np.uint64(32)).astype(np.int64)
+    b = (candidates & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    bound = np.zeros(candidates.size)
+    n_families = np.zeros(candidates.size, dtype=np.int64)
+    for f in range(ceiling.shape[0]):
+        part = np.zeros(candidates.size)
+        mine = family == f
+        part[owner[mine]] = noisy[mine]
+        hub = np.minimum(ceiling[f, a], ceiling[f, b])
+        part += 1.0 - (1.0 - hub) ** 2
+        np.minimum(part, 1.0, out=part)
+        bound += part
+        n_families += part > 0
+    return (bound >= floor - 1e-9) & (n_families >= min_types)
 
 
 def link(
@@ -309,6 +376,7 @@ def link(
     ring = _ring_pairs(hub_edges, settings.hub_neighbours, settings.seed)
     hubs = _HubLists.of(hub_edges, n_accounts)
     org = _org_codes(account_org, n_accounts)
+    ceiling = _hub_ceiling(hub_edges, table, n_accounts)
     # Rows the partitions will hold: pairs of small values, ring pairs and their hub shares.
     degrees = small.group_by("value").len().get_column("len").cast(pl.Int64)
     n_small = int((degrees * (degrees - 1) // 2).sum())
@@ -330,16 +398,25 @@ def link(
         ring_keys = ring_part.select(_KEY).get_column("key")
         candidates = pl.concat([pairs.get_column("key"), ring_keys]).unique().sort().to_numpy()
         n_candidates += candidates.size
+        small_pair = np.searchsorted(candidates, pairs.get_column("key").to_numpy())
+        small_values = pairs.get_column("value").to_numpy()
+        del pairs
+        alive = _could_pass(
+            candidates, small_pair, small_values, ceiling, table, floor, settings.min_pair_types
+        )
+        # Renumber the surviving candidates and keep only their rows.
+        new_index = np.cumsum(alive) - 1
+        candidates = candidates[alive]
+        keep_row = alive[small_pair]
+        small_pair, small_values = new_index[small_pair[keep_row]], small_values[keep_row]
         hub_pair, hub_values = hubs.shared(candidates, budget)
         weight, n_families = _score_pairs(
-            np.concatenate(
-                [np.searchsorted(candidates, pairs.get_column("key").to_numpy()), hub_pair]
-            ),
-            np.concatenate([pairs.get_column("value").to_numpy(), hub_values]),
+            np.concatenate([small_pair, hub_pair]),
+            np.concatenate([small_values, hub_values]),
             candidates.size,
             table,
         )
-        del pairs, hub_pair, hub_values
+        del small_pair, small_values, hub_pair, hub_values
         a = (candidates >> np.uint64(32)).astype(np.uint32)
         b = (candidates & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         same_org = (org[a] >= 0) & (org[a] == org[b])
@@ -366,7 +443,12 @@ def link(
         .with_columns((pl.col("weight") >= settings.min_pair_weight).alias("strong"))
         .sort("a", "b")
     )
-    return Pairs(pairs=pairs_out, n_candidates=n_candidates)
+    return Pairs(
+        pairs=pairs_out,
+        n_candidates=n_candidates,
+        n_partitions=n_parts,
+        n_hub_values=hub_edges.get_column("value").n_unique(),
+    )
 
 
 def _org_codes(account_org: pl.DataFrame, n_accounts: int) -> np.ndarray:

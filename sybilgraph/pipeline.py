@@ -198,7 +198,13 @@ def _run(
     t = time.perf_counter()
     pairs = link(weighted, table.accounts.select("account", schema.ORG_ID), settings)
     n_strong = int(pairs.pairs.get_column("strong").sum()) if pairs.pairs.height else 0
-    stages.done("link", t, candidate_pairs=pairs.n_candidates, strong_pairs=n_strong)
+    stages.done(
+        "link",
+        t,
+        candidate_pairs=pairs.n_candidates,
+        strong_pairs=n_strong,
+        partitions=pairs.n_partitions,
+    )
 
     t = time.perf_counter()
     clustering = cluster(pairs.pairs, settings)
@@ -245,7 +251,9 @@ def _run(
             "shared_values": table.values.height,
             "values_capped": weighted.n_capped,
             "sync_sample_rate": obs.sync_sample_rate,
+            "hub_values": pairs.n_hub_values,
             "candidate_pairs": pairs.n_candidates,
+            "link_partitions": pairs.n_partitions,
             "strong_pairs": n_strong,
             "attach_only_pairs": pairs.pairs.height - n_strong,
             "linked_accounts": clustering.membership.height,
