@@ -149,10 +149,16 @@ def _kill_after_stage(proc: subprocess.Popen[str], stage: str | None, delay: flo
     return seen
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stage", "delay"),
-    [(None, 0.3), (None, 1.5), ("load", 0.0), ("signals", 0.0), ("link", 0.0), ("score", 0.0)],
+    [
+        pytest.param(None, 0.3, marks=pytest.mark.slow),
+        pytest.param(None, 1.5, marks=pytest.mark.slow),
+        pytest.param("load", 0.0, marks=pytest.mark.slow),
+        ("signals", 0.0),
+        ("link", 0.0),
+        pytest.param("score", 0.0, marks=pytest.mark.slow),
+    ],
 )
 def test_sigterm_leaves_the_previous_output_or_nothing(
     tmp_path: Path, big_events: Path, stage: str | None, delay: float
@@ -183,7 +189,6 @@ def test_sigterm_leaves_the_previous_output_or_nothing(
     assert after["clusters.csv"] == before["clusters.csv"]
 
 
-@pytest.mark.slow
 def test_sigterm_on_a_first_run_leaves_no_output(tmp_path: Path, big_events: Path) -> None:
     out = tmp_path / "fresh"
     proc = _analyze(big_events, out)
