@@ -3,7 +3,8 @@
 Usage: python benchmarks/adversarial.py WORK_DIR [--scale 1.0] [--case NAME ...]
 
 Every case is a background population of ordinary accounts (a few requests each, IPs and
-devices drawn from large pools, user agents from a small one) plus one attack:
+devices drawn from large pools, user agents from a small one) plus one attack; the
+``background-only`` case is the background alone, the yardstick for the others:
 
 * ``value-on-1m-accounts``: one device id on 1,000,000 accounts;
 * ``1m-values-on-one-account``: one account with 1,000,000 distinct IPs, each of them also used
@@ -72,7 +73,9 @@ def build(case: str, scale: float, path: Path) -> None:
     rng = np.random.default_rng(7)
     parts = [background(rng)]
     attacker = np.int64(999_999_999)
-    if case == "value-on-1m-accounts":
+    if case == "background-only":
+        pass
+    elif case == "value-on-1m-accounts":
         n = int(1_000_000 * scale)
         account = np.arange(10_000_000, 10_000_000 + n)
         parts.append(_frame(account, _dotted(rng.integers(0, 4_000_000, n)), np.full(n, 7), rng))
@@ -136,7 +139,12 @@ def _sizes(out: Path) -> list[int]:
     return pl.read_csv(clusters).get_column("n_accounts").to_list()
 
 
-CASES = ("value-on-1m-accounts", "1m-values-on-one-account", "10m-rows-on-one-account")
+CASES = (
+    "background-only",
+    "value-on-1m-accounts",
+    "1m-values-on-one-account",
+    "10m-rows-on-one-account",
+)
 
 
 def main(argv: list[str]) -> int:
