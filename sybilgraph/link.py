@@ -132,7 +132,7 @@ class _ValueTable:
     @classmethod
     def of(cls, edges: pl.DataFrame) -> _ValueTable:
         attrs = edges.select("value", "weight", "family", "signal_type").unique("value")
-        size = int(attrs.get_column("value").max() or 0) + 1 if attrs.height else 1
+        size = _max_id(attrs.get_column("value")) + 1
         ids = attrs.get_column("value").to_numpy()
         families = sorted(set(attrs.get_column("family").to_list()))
         codes = {name: i for i, name in enumerate(families)}
@@ -146,6 +146,11 @@ class _ValueTable:
             [grid_codes.get(t, 0) for t in attrs.get_column("signal_type").to_list()], np.uint8
         )
         return cls(weight=weight, family=family, grid=grid)
+
+
+def _max_id(ids: pl.Series) -> int:
+    """Largest id of an integer column, 0 when it is empty."""
+    return int(ids.to_numpy().max()) if ids.len() else 0
 
 
 #: The pair key as a polars expression over columns ``a`` and ``b``.
@@ -365,11 +370,7 @@ def link(
     edges = weighted.edges
     table = _ValueTable.of(edges)
     n_accounts = (
-        max(
-            int(edges.get_column("account").max() or 0) if edges.height else 0,
-            int(account_org.get_column("account").max() or 0) if account_org.height else 0,
-        )
-        + 1
+        max(_max_id(edges.get_column("account")), _max_id(account_org.get_column("account"))) + 1
     )
     small = edges.filter(~pl.col("hub")).select("account", "value")
     hub_edges = edges.filter(pl.col("hub")).select("account", "value")
