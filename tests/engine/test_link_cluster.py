@@ -133,6 +133,28 @@ def test_hub_ring_pairs_carry_their_full_projection_weight(seed: int) -> None:
             assert nx.is_connected(ring.subgraph(members)), value
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), rows=st.integers(1, 50))
+def test_partitioned_link_gives_the_same_pairs(seed: int, rows: int) -> None:
+    edges = random_bipartite(seed, 40, 8, 0.4)
+    degree = edges.group_by("value").len("d")
+    e = (
+        edges.join(degree, on="value")
+        .with_columns((pl.col("d") > 6).alias("hub"), pl.col("family").alias("signal_type"))
+        .drop("d")
+    )
+    org = pl.DataFrame(
+        {"account": list(range(40)), "org_id": ["o1" if a % 5 == 0 else None for a in range(40)]},
+        schema={"account": pl.UInt32, "org_id": pl.String},
+    )
+    s = Settings(hub_degree=6, hub_neighbours=2, min_pair_weight=0.5, min_pair_types=1)
+    whole = link(WeightedValues(e, e, 0), org, s)
+    split = link(WeightedValues(e, e, 0), org, s, partition_rows=rows)
+    assert whole.n_partitions == 1
+    assert split.n_partitions > 1
+    assert split.pairs.equals(whole.pairs)
+
+
 def random_pairs(seed: int, n: int, p: float) -> pl.DataFrame:
     g = nx.gnp_random_graph(n, p, seed=seed)
     rng = np.random.default_rng(seed)
