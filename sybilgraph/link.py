@@ -222,14 +222,14 @@ class _HubLists:
         return np.concatenate(out_pairs), np.concatenate(out_values)
 
 
-def _family_strengths(
+def _family_top2(
     pair: np.ndarray, values: np.ndarray, table: _ValueTable
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(pair, family, strength)`` per pair and family: the noisy-OR of its two strongest values.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(pair, family, w1, w2)``: per pair and family, the weights of its two strongest values.
 
-    ``pair[i]`` shares ``values[i]``. Rows are sorted once by (pair, family, weight
-    descending), so the two strongest of each family are the first two rows of its run; the
-    output is in (pair, family) order.
+    ``pair[i]`` holds ``values[i]`` (``w2`` is 0 when the family has one value). Rows are
+    sorted once by (pair, family, weight descending), so the two strongest of each family
+    are the first two rows of its run; the output is in (pair, family) order.
     """
     n_fam = int(table.family.max()) + 1
     rows = pl.DataFrame(
@@ -261,10 +261,17 @@ def _family_strengths(
     w2 = np.zeros(g.size)
     w2[:-1] = np.where(second[1:], w[1:], 0.0)
     starts = np.flatnonzero(first)
-    noisy = 1.0 - (1.0 - w[starts]) * (1.0 - w2[starts])
     owner = (g[starts] // np.uint64(n_fam)).astype(np.int64)
     family = (g[starts] % np.uint64(n_fam)).astype(np.int64)
-    return owner, family, noisy
+    return owner, family, w[starts], w2[starts]
+
+
+def _family_strengths(
+    pair: np.ndarray, values: np.ndarray, table: _ValueTable
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(pair, family, strength)``: the noisy-OR of each family's two strongest values."""
+    owner, family, w1, w2 = _family_top2(pair, values, table)
+    return owner, family, 1.0 - (1.0 - w1) * (1.0 - w2)
 
 
 def _score_pairs(
@@ -282,17 +289,23 @@ def _score_pairs(
 
 
 def _hub_ceiling(hub_edges: pl.DataFrame, table: _ValueTable, n_accounts: int) -> np.ndarray:
-    """Per account and family, the weight of its strongest hub value (0 when it has none).
+    """Per family and account, the weights of its two strongest hub values (0 when none).
 
-    Two accounts can share no hub value of family ``f`` stronger than the smaller of their two
-    ceilings, which bounds what the hub values can add to a pair before any intersection.
+    Shape ``(2, n_families, n_accounts)``. The hub values two accounts share are a subset of
+    each one's, so the strongest and second-strongest shared value of a family are at most
+    the smaller of the two accounts' first and second ceilings. This bounds what hub values
+    can add to a pair before any intersection.
     """
     n_fam = int(table.family.max()) + 1
-    ceiling = np.zeros((n_fam, n_accounts), dtype=np.float64)
+    ceiling = np.zeros((2, n_fam, n_accounts), dtype=np.float64)
     if hub_edges.height:
-        account = hub_edges.get_column("account").to_numpy().astype(np.int64)
-        value = hub_edges.get_column("value").to_numpy()
-        np.maximum.at(ceiling, (table.family[value].astype(np.int64), account), table.weight[value])
+        account, family, w1, w2 = _family_top2(
+            hub_edges.get_column("account").to_numpy(),
+            hub_edges.get_column("value").to_numpy(),
+            table,
+        )
+        ceiling[0, family, account] = w1
+        ceiling[1, family, account] = w2
     return ceiling
 
 
@@ -307,26 +320,30 @@ def _could_pass(
 ) -> np.ndarray:
     """Candidates whose weight could still reach ``floor`` with ``min_types`` families.
 
-    The exact strength of the small values a pair shares is known; for each family the hub
-    values can add at most the noisy-OR of two values at the pair's hub ceiling (and the
-    family's strength is capped at 1). Pairs below this upper bound are dropped before their
-    hub lists are intersected, which is where most of the stage's work goes. The bound never
-    drops a pair that would pass, so the result is the same as scoring every candidate.
+    Per family, the two strongest small values a pair shares are known exactly and its two
+    strongest shared hub values are bounded by the accounts' ceilings (see
+    :func:`_hub_ceiling`); the noisy-OR of the two largest of these four bounds the family's
+    strength. Pairs whose summed bound is below ``floor`` are dropped before their hub lists
+    are intersected, which is where most of the stage's work goes. The bound never drops a pair
+    that would pass, so the result is the same as scoring every candidate.
     """
-    owner, family, noisy = _family_strengths(small_pair, small_values, table)
+    owner, family, w1, w2 = _family_top2(small_pair, small_values, table)
     a = (candidates >> np.uint64(32)).astype(np.int64)
     b = (candidates & np.uint64(0xFFFFFFFF)).astype(np.int64)
     bound = np.zeros(candidates.size)
     n_families = np.zeros(candidates.size, dtype=np.int64)
-    for f in range(ceiling.shape[0]):
-        part = np.zeros(candidates.size)
+    for f in range(ceiling.shape[1]):
+        s1 = np.zeros(candidates.size)
+        s2 = np.zeros(candidates.size)
         mine = family == f
-        part[owner[mine]] = noisy[mine]
-        hub = np.minimum(ceiling[f, a], ceiling[f, b])
-        part += 1.0 - (1.0 - hub) ** 2
-        np.minimum(part, 1.0, out=part)
-        bound += part
-        n_families += part > 0
+        s1[owner[mine]] = w1[mine]
+        s2[owner[mine]] = w2[mine]
+        h1 = np.minimum(ceiling[0, f, a], ceiling[0, f, b])
+        h2 = np.minimum(ceiling[1, f, a], ceiling[1, f, b])
+        top = np.maximum(s1, h1)
+        second = np.maximum(np.minimum(s1, h1), np.maximum(s2, h2))
+        bound += 1.0 - (1.0 - top) * (1.0 - second)
+        n_families += top > 0
     return (bound >= floor - 1e-9) & (n_families >= min_types)
 
 
