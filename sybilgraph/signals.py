@@ -175,13 +175,16 @@ def build_observations(
                 n_events = int(events.select(pl.len()).collect(engine="streaming").item())
             rate = _sync_rate(n_events, len(settings.sync_types), settings)
         for col in cols:
-            # Each column's (account, value) aggregate is computed once and reused for the
-            # shared values, the prefixes and the synchrony tokens.
-            grouped = _event_signal(base, col).collect(engine="streaming")
-            shared = _shared_only(grouped)
-            parts.append((col, shared.lazy()))
             if col == "ip":
+                # Prefixes need every IP, shared or not; an account uses few IPs, so the full
+                # (account, IP) aggregate is small.
+                grouped = _event_signal(base, col).collect(engine="streaming")
+                shared = _shared_only(grouped)
                 parts.append(("ip_prefix", _prefixes(grouped.lazy(), settings)))
+                del grouped
+            else:
+                shared = _shared_event_signal(base, col)
+            parts.append((col, shared.lazy()))
             if has_ts and col in settings.sync_types:
                 values = shared.select(schema.SIGNAL_VALUE).unique()
                 parts.append(
@@ -190,7 +193,6 @@ def build_observations(
                         _sync_tokens(base, col, settings, rate, values.lazy()),
                     )
                 )
-            del grouped
         org = (
             pl.col(schema.ORG_ID).drop_nulls().min()
             if schema.ORG_ID in names
@@ -283,6 +285,48 @@ def _event_signal(base: pl.LazyFrame, col: str) -> pl.LazyFrame:
             pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
         )
     )
+
+
+def _shared_event_signal(base: pl.LazyFrame, col: str) -> pl.DataFrame:
+    """The (account, value) aggregate of an event column, for values two accounts use.
+
+    Most values of a column like prompt fingerprints belong to one account, and aggregating
+    every (account, value) pair first would hold all of them with their strings. So a first
+    streaming pass finds the shared values on 64-bit hashes alone (a value is shared when the
+    smallest and largest hash of its accounts differ, under two seeds so that a collision of
+    two accounts' hashes cannot hide a shared value), and only the rows of those values are
+    aggregated. A value whose hash collides with a shared one's is removed by the exact
+    filter at the end.
+    """
+    value = _normalise(pl.col(col), col)
+    keyed = base.select(
+        pl.col(schema.ACCOUNT_ID), pl.col(schema.TIMESTAMP), value.alias(schema.SIGNAL_VALUE)
+    ).drop_nulls(schema.SIGNAL_VALUE)
+    value_hash = pl.col(schema.SIGNAL_VALUE).hash(seed=0).alias("_h")
+    accounts = [pl.col(schema.ACCOUNT_ID).hash(seed=k) for k in (0, 1)]
+    shared_hashes = (
+        keyed.group_by(value_hash)
+        .agg(
+            *[a.min().alias(f"_min{k}") for k, a in enumerate(accounts)],
+            *[a.max().alias(f"_max{k}") for k, a in enumerate(accounts)],
+        )
+        .filter((pl.col("_min0") != pl.col("_max0")) | (pl.col("_min1") != pl.col("_max1")))
+        .select("_h")
+        .collect(engine="streaming")
+    )
+    grouped = (
+        keyed.with_columns(value_hash)
+        .join(shared_hashes.lazy(), on="_h", how="semi")
+        .drop("_h")
+        .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_events"),
+            pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
+            pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
+        )
+        .collect(engine="streaming")
+    )
+    return _shared_only(grouped)
 
 
 def _shared_only(grouped: pl.DataFrame) -> pl.DataFrame:
