@@ -207,18 +207,27 @@ class _HubLists:
             *np.searchsorted(ends, np.arange(chunk_rows, int(ends[-1]), chunk_rows)),
             keep.size,
         ]
+        # Positions and ids fit 32 bits unless the table is huge; halving the width of the
+        # largest arrays of the stage halves their memory traffic.
+        narrow = np.int32 if max(self.values.size, keys.size) < 2**31 else np.int64
+        values_narrow = self.values.astype(narrow)
+        start = self.indptr[walk]
         out_pairs: list[np.ndarray] = []
         out_values: list[np.ndarray] = []
+        codes = self.codes.implode()
         for lo, hi in itertools.pairwise(cuts):
             idx = keep[lo:hi]
-            n = lens[idx]
-            row = np.repeat(idx, n)
-            first = np.cumsum(n) - n
-            pos = np.repeat(self.indptr[walk[idx]] - first, n) + np.arange(int(n.sum()))
-            values = self.values[pos]
-            hit = pl.Series((other[row] << 32) | values).is_in(self.codes.implode()).to_numpy()
-            out_pairs.append(row[hit])
-            out_values.append(values[hit])
+            n = lens[idx].astype(narrow)
+            row = np.repeat(idx.astype(narrow), n)
+            first = np.cumsum(n, dtype=np.int64) - n
+            pos = np.repeat((start[idx] - first).astype(narrow), n)
+            pos += np.arange(pos.size, dtype=narrow)
+            values = values_narrow[pos]
+            probe = other[row] << 32
+            probe |= values
+            hit = pl.Series(probe).is_in(codes).to_numpy()
+            out_pairs.append(row[hit].astype(np.int64))
+            out_values.append(values[hit].astype(np.int64))
         return np.concatenate(out_pairs), np.concatenate(out_values)
 
 
