@@ -175,12 +175,13 @@ def build_observations(
                 n_events = int(events.select(pl.len()).collect(engine="streaming").item())
             rate = _sync_rate(n_events, len(settings.sync_types), settings)
         for col in cols:
-            if col == "ip":
-                # Prefixes need every IP, shared or not; an account uses few IPs, so the full
-                # (account, IP) aggregate is small.
+            if col == "ip" or not _mostly_distinct(base, col):
+                # Prefixes need every IP, shared or not; an account uses few IPs, and a column
+                # of few distinct values has a small (account, value) aggregate anyway.
                 grouped = _event_signal(base, col).collect(engine="streaming")
                 shared = _shared_only(grouped)
-                parts.append(("ip_prefix", _prefixes(grouped.lazy(), settings)))
+                if col == "ip":
+                    parts.append(("ip_prefix", _prefixes(grouped.lazy(), settings)))
                 del grouped
             else:
                 shared = _shared_event_signal(base, col)
@@ -285,6 +286,12 @@ def _event_signal(base: pl.LazyFrame, col: str) -> pl.LazyFrame:
             pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
         )
     )
+
+
+def _mostly_distinct(base: pl.LazyFrame, col: str, head: int = 100_000) -> bool:
+    """Whether most of the first ``head`` values of a column are distinct (fingerprint-like)."""
+    first = base.select(pl.col(col)).head(head).collect()
+    return first.height > 0 and first.get_column(col).n_unique() > first.height // 2
 
 
 def _shared_event_signal(base: pl.LazyFrame, col: str) -> pl.DataFrame:
