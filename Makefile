@@ -51,10 +51,12 @@ slow: $(STAMP_DEV)
 sample-data: $(STAMP_RUN)
 	$(BIN)/sybilgraph generate --preset sample --seed 7 -o sample_data
 
-# Benchmarks run on demand, not in CI: analyze against the floor (PRESET=medium by default).
+# Benchmarks run on demand, not in CI: analyze against the floor (PRESET=medium by default;
+# PRESET=article RUNS=1 for the article's scale, about half an hour per run).
 PRESET ?= medium
+RUNS ?= 3
 bench: $(STAMP_RUN)
-	$(BIN)/python benchmarks/run.py --preset $(PRESET) --runs 3
+	$(BIN)/python benchmarks/run.py --preset $(PRESET) --runs $(RUNS)
 
 docs: $(STAMP_RUN)
 	$(BIN)/python -m sybilgraph.cli.reference docs
