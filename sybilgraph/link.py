@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -362,6 +364,7 @@ def link(
     settings: Settings,
     *,
     partition_rows: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Pairs:
     """Score candidate account pairs on all the evidence they share.
 
@@ -379,6 +382,8 @@ def link(
         The run's settings.
     partition_rows
         Override of the partition size, in shared-value rows.
+    progress
+        Called with a short line about every tenth of the partitions (long runs only).
 
     Examples
     --------
@@ -413,7 +418,14 @@ def link(
     floor = min(settings.min_pair_weight, settings.attach_pair_weight)
     kept: list[pl.DataFrame] = []
     n_candidates = 0
+    started = time.perf_counter()
+    report_every = max(1, n_parts // 10)
     for part in range(n_parts):
+        if progress is not None and part and part % report_every == 0:
+            progress(
+                f"link: partition {part:,}/{n_parts:,}, {n_candidates:,} candidate pairs "
+                f"scored, {time.perf_counter() - started:,.0f}s"
+            )
         left = small.filter(pl.col("account") % n_parts == part) if n_parts > 1 else small
         pairs = (
             left.join(small.rename({"account": "b"}), on="value")

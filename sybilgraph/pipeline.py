@@ -49,6 +49,11 @@ class _Stages:
     timings: list[dict[str, Any]] = field(default_factory=list)
     _start: float = field(default_factory=time.perf_counter)
 
+    def note(self, message: str) -> None:
+        """A progress line inside a long stage."""
+        if self.progress is not None:
+            self.progress(f"[{time.perf_counter() - self._start:7.1f}s]   {message}")
+
     def done(self, stage: str, started: float, **counts: int | float) -> None:
         seconds = time.perf_counter() - started
         entry: dict[str, Any] = {
@@ -196,7 +201,12 @@ def _run(
     )
 
     t = time.perf_counter()
-    pairs = link(weighted, table.accounts.select("account", schema.ORG_ID), settings)
+    pairs = link(
+        weighted,
+        table.accounts.select("account", schema.ORG_ID),
+        settings,
+        progress=stages.note if stages.progress is not None else None,
+    )
     n_strong = int(pairs.pairs.get_column("strong").sum()) if pairs.pairs.height else 0
     stages.done(
         "link",
