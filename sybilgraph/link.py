@@ -20,6 +20,10 @@ evidence. Families add up, so a pair's weight counts independent kinds of eviden
 inside one declared organisation is multiplied by ``org_discount``. Pairs with less than
 ``min_pair_weight`` or fewer than ``min_pair_types`` families are dropped: most chance pairs
 share one weak value, and dropping them is what keeps unrelated groups from chaining together.
+
+The stage works on integers only (a pair is one 64-bit key), runs in partitions sized by
+``memory_limit_mb``, and drops candidates whose weight cannot reach the floor (an exact upper
+bound) before intersecting their hub lists; see docs/method.md.
 """
 
 from __future__ import annotations
