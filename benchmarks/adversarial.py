@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from measure import analyze_command, timed
 
 BACKGROUND_ACCOUNTS = 200_000
 BACKGROUND_EVENTS = 1_000_000
@@ -98,30 +96,12 @@ def build(case: str, scale: float, path: Path) -> None:
 
 
 def measure(events: Path, out: Path) -> dict[str, object]:
-    cmd = [
-        "/usr/bin/time",
-        "-v",
-        sys.executable,
-        "-m",
-        "sybilgraph",
-        "analyze",
-        str(events),
-        "-o",
-        str(out),
-        "--overwrite",
-        "-q",
-    ]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-2000:])
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    run = timed(analyze_command(events, out))
     summary = json.loads((out / "summary.json").read_text())
     counts = summary["counts"]
     return {
-        "wall_s": round(wall, 1),
-        "peak_mib": round(int(found.group(1)) / 1024) if found else None,
+        "wall_s": round(run["wall_s"], 1),
+        "peak_mib": run["peak_mib"],
         "rows_read": summary["rows_read"],
         "values_capped": counts["values_capped"],
         "hub_values": counts.get("hub_values"),

@@ -12,13 +12,11 @@ line per run is printed with wall time, peak RSS and the largest cluster.
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
+from measure import analyze_command, timed
 
 
 def variant(data: Path, work: Path) -> dict[str, Path]:
@@ -42,32 +40,12 @@ def variant(data: Path, work: Path) -> dict[str, Path]:
 
 
 def measure(events: Path, accounts: Path, out: Path, signals: list[str]) -> dict[str, object]:
-    cmd = [
-        "/usr/bin/time",
-        "-v",
-        sys.executable,
-        "-m",
-        "sybilgraph",
-        "analyze",
-        str(events),
-        "--accounts",
-        str(accounts),
-        "-o",
-        str(out),
-        "--overwrite",
-        "-q",
-    ]
-    for signal in signals:
-        cmd += ["--signal", signal]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - start
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    rss = int(found.group(1)) if found else 0
+    extra = [arg for signal in signals for arg in ("--signal", signal)]
+    run = timed(analyze_command(events, out, accounts=accounts, extra=extra))
     clusters = pl.read_csv(out / "clusters.csv")
     return {
-        "wall_seconds": round(wall, 1),
-        "peak_rss_mib": round(rss / 1024),
+        "wall_seconds": round(run["wall_s"], 1),
+        "peak_rss_mib": run["peak_mib"],
         "largest_cluster": int(clusters["n_accounts"].cast(int).max() or 0),  # type: ignore[arg-type]
         "flagged_clusters": int(clusters["flagged"].sum()),
     }

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
+from measure import analyze_command, timed
 
 EVENT_SIGNALS = ("ip", "prompt_fingerprint", "system_prompt_hash", "user_agent", "device_id")
 ACCOUNT_SIGNALS = ("payment_fingerprint", "signup_ip", "email")
@@ -96,16 +95,6 @@ def run_networkx(data: Path, out: Path, max_degree: int, seed: int) -> None:
     ).write_csv(out / "members.csv")
 
 
-def timed(cmd: list[str]) -> dict[str, float]:
-    start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    return {"wall_s": round(wall, 2), "peak_mib": round(int(found.group(1)) / 1024) if found else 0}
-
-
 def scores(out: Path, truth: Path) -> dict[str, object]:
     proc = subprocess.run(
         [
@@ -153,21 +142,12 @@ def main(argv: list[str]) -> int:
     ours = args.work / "out-analyze"
     theirs = args.work / "out-networkx"
     analyze = timed(
-        [
-            sys.executable,
-            "-m",
-            "sybilgraph",
-            "analyze",
-            str(data / "events.parquet"),
-            "--accounts",
-            str(data / "accounts.parquet"),
-            "-o",
-            str(ours),
-            "--overwrite",
-            "-q",
-            "--seed",
-            str(args.seed),
-        ]
+        analyze_command(
+            data / "events.parquet",
+            ours,
+            accounts=data / "accounts.parquet",
+            extra=["--seed", str(args.seed)],
+        )
     )
     baseline = timed(
         [

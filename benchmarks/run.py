@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from measure import analyze_command, timed
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,16 +28,6 @@ FLOOR = """
 import sys, polars as pl
 pl.scan_parquet(sys.argv[1]).group_by("account_id", "ip").len().collect(engine="streaming")
 """
-
-
-def timed(cmd: list[str]) -> dict[str, float]:
-    start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    return {"wall_s": round(wall, 2), "peak_mib": round(int(found.group(1)) / 1024) if found else 0}
 
 
 def main(argv: list[str]) -> int:
@@ -73,19 +63,7 @@ def main(argv: list[str]) -> int:
             floor_runs.append(timed([sys.executable, "-c", FLOOR, str(events)]))
             analyze_runs.append(
                 timed(
-                    [
-                        sys.executable,
-                        "-m",
-                        "sybilgraph",
-                        "analyze",
-                        str(events),
-                        "--accounts",
-                        str(data / "accounts.parquet"),
-                        "-o",
-                        f"{tmp}/out",
-                        "--overwrite",
-                        "-q",
-                    ]
+                    analyze_command(events, Path(tmp) / "out", accounts=data / "accounts.parquet")
                 )
             )
         summary = json.loads(Path(f"{tmp}/out/summary.json").read_text())
