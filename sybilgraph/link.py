@@ -140,16 +140,25 @@ class _ValueTable:
         attrs = edges.select("value", "weight", "family", "signal_type").unique("value")
         size = _max_id(attrs.get_column("value")) + 1
         ids = attrs.get_column("value").to_numpy()
-        families = sorted(set(attrs.get_column("family").to_list()))
-        codes = {name: i for i, name in enumerate(families)}
+        families = attrs.get_column("family").unique().sort().to_list()
         weight = np.zeros(size, dtype=np.float64)
         family = np.zeros(size, dtype=np.uint16)
         grid = np.zeros(size, dtype=np.uint8)
         weight[ids] = np.clip(attrs.get_column("weight").to_numpy(), 0.0, 1.0)
-        family[ids] = np.array([codes[f] for f in attrs.get_column("family").to_list()], np.uint16)
-        grid_codes = {t: i + 1 for i, t in enumerate(GRIDDED_TYPES)}
-        grid[ids] = np.array(
-            [grid_codes.get(t, 0) for t in attrs.get_column("signal_type").to_list()], np.uint8
+        family[ids] = (
+            attrs.get_column("family")
+            .replace_strict(families, list(range(len(families))), return_dtype=pl.UInt16)
+            .to_numpy()
+        )
+        grid[ids] = (
+            attrs.get_column("signal_type")
+            .replace_strict(
+                list(GRIDDED_TYPES),
+                list(range(1, len(GRIDDED_TYPES) + 1)),
+                default=0,
+                return_dtype=pl.UInt8,
+            )
+            .to_numpy()
         )
         return cls(weight=weight, family=family, grid=grid)
 
@@ -424,21 +433,23 @@ def link(
     n_candidates = 0
     started = time.perf_counter()
     report_every = max(1, n_parts // 10)
+    lefts = _split(small, "account", n_parts)
+    rings = _split(ring, "a", n_parts)
+    del ring
     for part in range(n_parts):
         if progress is not None and part and part % report_every == 0:
             progress(
                 f"link: partition {part:,}/{n_parts:,}, {n_candidates:,} candidate pairs "
                 f"scored, {time.perf_counter() - started:,.0f}s"
             )
-        left = small.filter(pl.col("account") % n_parts == part) if n_parts > 1 else small
+        left = lefts.pop(part, small.clear())
         pairs = (
             left.join(small.rename({"account": "b"}), on="value")
             .filter(pl.col("account") < pl.col("b"))
             .rename({"account": "a"})
             .select(_KEY, "value")
         )
-        ring_part = ring.filter(pl.col("a") % n_parts == part) if n_parts > 1 else ring
-        ring_keys = ring_part.select(_KEY).get_column("key")
+        ring_keys = rings.pop(part, _EMPTY_RING).select(_KEY).get_column("key")
         candidates = pl.concat([pairs.get_column("key"), ring_keys]).unique().sort().to_numpy()
         n_candidates += candidates.size
         small_pair = np.searchsorted(candidates, pairs.get_column("key").to_numpy())
@@ -492,6 +503,19 @@ def link(
         n_partitions=n_parts,
         n_hub_values=hub_edges.get_column("value").n_unique(),
     )
+
+
+_EMPTY_RING = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
+
+
+def _split(frame: pl.DataFrame, column: str, n_parts: int) -> dict[int, pl.DataFrame]:
+    """Rows of ``frame`` by ``column mod n_parts``, split in one pass."""
+    if n_parts == 1:
+        return {0: frame}
+    parts = frame.with_columns((pl.col(column) % n_parts).alias("_part")).partition_by(
+        "_part", as_dict=True
+    )
+    return {int(key[0]): rows.drop("_part") for key, rows in parts.items()}
 
 
 def _org_codes(account_org: pl.DataFrame, n_accounts: int) -> np.ndarray:
