@@ -370,7 +370,8 @@ class Settings:
         """
         return {f.name: f.metadata["help"] for f in dataclasses.fields(cls)}
 
-    #: Measured peak bytes of the link stage per shared-value row of one partition.
+    #: Estimated peak bytes of the link stage per shared-value row of one partition (the row,
+    #: its copies in the scoring sort and the hash membership test).
     LINK_BYTES_PER_ROW: ClassVar[int] = 100
 
     def link_partition_rows(self) -> int:
