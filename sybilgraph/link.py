@@ -21,15 +21,15 @@ inside one declared organisation is multiplied by ``org_discount``. Pairs with l
 ``min_pair_weight`` or fewer than ``min_pair_types`` families are dropped: most chance pairs
 share one weak value, and dropping them is what keeps unrelated groups from chaining together.
 
-The stage works on integers only (a pair is one 64-bit key), runs in partitions sized by
-``memory_limit_mb``, and drops candidates whose weight cannot reach the floor (an exact upper
-bound) before intersecting their hub lists; see docs/method.md.
+The stage works on integer ids only. Its inner loops (gathering each account's candidate
+partners, and intersecting the two accounts' sorted value lists of each candidate pair) are
+compiled (:mod:`sybilgraph.link_kernel`), run on all cores, and hold nothing but the pairs that
+pass; accounts are processed in chunks sized by ``memory_limit_mb``. See docs/method.md.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from sybilgraph.link_kernel import NO_VALUE, candidate_bound, score_accounts
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -59,7 +60,7 @@ class Pairs:
     n_candidates
         Distinct candidate pairs scored.
     n_partitions
-        Partitions the scoring was split into to stay within ``memory_limit_mb``.
+        Chunks of accounts the scoring was split into to stay within ``memory_limit_mb``.
     n_hub_values
         Values linked through the sparse ring instead of all their pairs.
     """
@@ -96,35 +97,88 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return z
 
 
-def _ring_pairs(hub_edges: pl.DataFrame, k: int, seed: int) -> pl.DataFrame:
-    """Pairs of each hub value's accounts that are at most ``k`` apart in a seeded ring."""
-    if hub_edges.height == 0:
-        return pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
-    account = hub_edges.get_column("account").to_numpy().astype(np.uint64)
-    value = hub_edges.get_column("value").to_numpy().astype(np.uint64)
+def _ring_key(account: np.ndarray, value: np.ndarray, seed: int) -> np.ndarray:
+    """The seeded pseudo-random key that orders a hub value's accounts around its ring."""
+    a = account.astype(np.uint64)
+    v = value.astype(np.uint64)
     with np.errstate(over="ignore"):
-        key = _mix(account * np.uint64(0x9E3779B97F4A7C15) ^ _mix(value + np.uint64(seed)))
-    order = np.lexsort((key, value))
-    value_sorted = value[order]
-    account_sorted = account[order].astype(np.uint32)
-    starts = np.flatnonzero(np.r_[True, value_sorted[1:] != value_sorted[:-1]])
-    sizes = np.diff(np.r_[starts, value_sorted.size])
-    group_start = np.repeat(starts, sizes)
-    group_size = np.repeat(sizes, sizes)
-    pos = np.arange(value_sorted.size) - group_start
-    a_parts, b_parts = [], []
-    for step in range(1, k + 1):
-        # A ring of d accounts has only d // 2 distinct distances.
-        keep = step <= group_size // 2
-        partner = group_start + (pos + step) % group_size
-        a_parts.append(account_sorted[keep])
-        b_parts.append(account_sorted[partner[keep]])
-    a = np.concatenate(a_parts)
-    b = np.concatenate(b_parts)
-    return pl.DataFrame(
-        {"a": np.minimum(a, b), "b": np.maximum(a, b)},
-        schema={"a": pl.UInt32, "b": pl.UInt32},
-    )
+        return _mix(a * np.uint64(0x9E3779B97F4A7C15) ^ _mix(v + np.uint64(seed)))
+
+
+def _csr(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """Row pointers of a compressed-row table whose entries are sorted by ``rows``."""
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    return indptr
+
+
+@dataclass(frozen=True)
+class _Incidence:
+    """The account–value incidence in the compressed forms the compiled loops walk.
+
+    Per account, its small values (``small_ptr_by_account``/``small_values``) and its hub
+    values (``hub_ptr_by_account``/``hub_values``, with ``ring_pos`` the account's position
+    in each hub value's ring); per small value, its accounts (``small_ptr``/``small_acc``);
+    per hub value, its accounts in ring order (``ring_ptr``/``ring_acc``). ``rank`` orders
+    the accounts by their number of hub values, ties by id.
+    """
+
+    small_ptr_by_account: np.ndarray
+    small_values: np.ndarray
+    hub_ptr_by_account: np.ndarray
+    hub_values: np.ndarray
+    ring_pos: np.ndarray
+    small_ptr: np.ndarray
+    small_acc: np.ndarray
+    ring_ptr: np.ndarray
+    ring_acc: np.ndarray
+    rank: np.ndarray
+
+    @classmethod
+    def of(cls, edges: pl.DataFrame, n_accounts: int, n_values: int, seed: int) -> _Incidence:
+        if n_values >= NO_VALUE:
+            raise ValueError(f"too many distinct values to link ({n_values:,})")
+        small = edges.filter(~pl.col("hub")).select("account", "value")
+        hub = edges.filter(pl.col("hub")).select("account", "value")
+        # Ring order: each hub value's accounts sorted by their seeded key.
+        ring = hub.with_columns(
+            pl.Series(
+                "key",
+                _ring_key(
+                    hub.get_column("account").to_numpy(), hub.get_column("value").to_numpy(), seed
+                ),
+            )
+        ).sort("value", "key")
+        ring_value = ring.get_column("value").to_numpy().astype(np.int64)
+        ring_ptr = _csr(ring_value, n_values)
+        # Hub edges by account carry their position in the ring.
+        hub = ring.select(
+            "account", "value", pl.Series("pos", np.arange(ring.height) - ring_ptr[ring_value])
+        ).sort("account", "value")
+        ring_acc = ring.get_column("account").to_numpy().astype(np.int64)
+        del ring, ring_value
+        by_account = small.sort("account", "value")
+        by_value = small.sort("value", "account")
+        hub_account = hub.get_column("account").to_numpy().astype(np.int64)
+        hub_ptr_by_account = _csr(hub_account, n_accounts)
+        rank = np.empty(n_accounts, dtype=np.int64)
+        rank[np.lexsort((np.arange(n_accounts), np.diff(hub_ptr_by_account)))] = np.arange(
+            n_accounts
+        )
+        return cls(
+            small_ptr_by_account=_csr(
+                by_account.get_column("account").to_numpy().astype(np.int64), n_accounts
+            ),
+            small_values=by_account.get_column("value").to_numpy().astype(np.int64),
+            hub_ptr_by_account=hub_ptr_by_account,
+            hub_values=hub.get_column("value").to_numpy().astype(np.int64),
+            ring_pos=hub.get_column("pos").to_numpy().astype(np.int64),
+            small_ptr=_csr(by_value.get_column("value").to_numpy().astype(np.int64), n_values),
+            small_acc=by_value.get_column("account").to_numpy().astype(np.int64),
+            ring_ptr=ring_ptr,
+            ring_acc=ring_acc,
+            rank=rank,
+        )
 
 
 @dataclass(frozen=True)
@@ -168,207 +222,18 @@ def _max_id(ids: pl.Series) -> int:
     return int(ids.to_numpy().max()) if ids.len() else 0
 
 
-#: The pair key as a polars expression over columns ``a`` and ``b``.
-_KEY = (pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b")).alias("key")
+def _chunks(bound: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Contiguous account ranges whose summed candidate bound stays within ``budget`` slots.
 
-
-def _key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One 64-bit key per account pair: ``a`` in the high half, ``b`` in the low half."""
-    return (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
-
-
-@dataclass(frozen=True)
-class _HubLists:
-    """Each account's hub values, sorted, in compressed-row form, for pair intersections."""
-
-    indptr: np.ndarray
-    values: np.ndarray
-    codes: pl.Series  # account << 32 | value of every hub edge, as Int64
-
-    @classmethod
-    def of(cls, hub_edges: pl.DataFrame, n_accounts: int) -> _HubLists:
-        hub = hub_edges.sort("account", "value")
-        account = hub.get_column("account").to_numpy().astype(np.int64)
-        values = hub.get_column("value").to_numpy().astype(np.int64)
-        degree = np.bincount(account, minlength=n_accounts)
-        indptr = np.zeros(n_accounts + 1, dtype=np.int64)
-        np.cumsum(degree, out=indptr[1:])
-        return cls(indptr=indptr, values=values, codes=pl.Series((account << 32) | values))
-
-    def shared(self, keys: np.ndarray, chunk_rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(index, value)`` for every hub value both accounts of the pair ``keys[index]`` use.
-
-        The shorter of the two lists is walked and each of its values looked up among the
-        other account's hub edges (a hash membership test), in chunks of about ``chunk_rows``
-        probes so that memory stays bounded whatever the lists' lengths.
-        """
-        empty = np.zeros(0, np.int64), np.zeros(0, np.int64)
-        if self.values.size == 0 or keys.size == 0:
-            return empty
-        a = (keys >> np.uint64(32)).astype(np.int64)
-        b = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        deg_a = self.indptr[a + 1] - self.indptr[a]
-        deg_b = self.indptr[b + 1] - self.indptr[b]
-        a_shorter = deg_a <= deg_b
-        walk = np.where(a_shorter, a, b)
-        other = np.where(a_shorter, b, a)
-        lens = np.minimum(deg_a, deg_b)
-        keep = np.flatnonzero(lens > 0)
-        if keep.size == 0:
-            return empty
-        ends = np.cumsum(lens[keep])
-        cuts = [
-            0,
-            *np.searchsorted(ends, np.arange(chunk_rows, int(ends[-1]), chunk_rows)),
-            keep.size,
-        ]
-        # Positions and ids fit 32 bits unless the table is huge; halving the width of the
-        # largest arrays of the stage halves their memory traffic.
-        narrow = np.int32 if max(self.values.size, keys.size) < 2**31 else np.int64
-        values_narrow = self.values.astype(narrow)
-        start = self.indptr[walk]
-        out_pairs: list[np.ndarray] = []
-        out_values: list[np.ndarray] = []
-        codes = self.codes.implode()
-        for lo, hi in itertools.pairwise(cuts):
-            idx = keep[lo:hi]
-            n = lens[idx].astype(narrow)
-            row = np.repeat(idx.astype(narrow), n)
-            first = np.cumsum(n, dtype=np.int64) - n
-            pos = np.repeat((start[idx] - first).astype(narrow), n)
-            pos += np.arange(pos.size, dtype=narrow)
-            values = values_narrow[pos]
-            probe = other[row] << 32
-            probe |= values
-            hit = pl.Series(probe).is_in(codes).to_numpy()
-            out_pairs.append(row[hit].astype(np.int64))
-            out_values.append(values[hit].astype(np.int64))
-        return np.concatenate(out_pairs), np.concatenate(out_values)
-
-
-def _family_top2(
-    pair: np.ndarray, values: np.ndarray, table: _ValueTable
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(pair, family, w1, w2)``: per pair and family, the weights of its two strongest values.
-
-    ``pair[i]`` holds ``values[i]`` (``w2`` is 0 when the family has one value). Rows are
-    sorted once by (pair, family, weight descending), so the two strongest of each family
-    are the first two rows of its run; the output is in (pair, family) order.
+    An account whose own bound exceeds the budget gets a range of its own.
     """
-    n_fam = int(table.family.max()) + 1
-    rows = pl.DataFrame(
-        {
-            "g": pair.astype(np.uint64) * np.uint64(n_fam) + table.family[values],
-            "w": table.weight[values],
-            "grid": table.grid[values],
-        }
-    ).sort(["g", "w"], descending=[False, True])
-    g = rows.get_column("g").to_numpy()
-    w = rows.get_column("w").to_numpy()
-    grid = rows.get_column("grid").to_numpy()
-    # Tokens of one window laid on shifted grids are one piece of evidence, not two: per pair,
-    # each gridded type (sign-up burst, value-in-hour) counts once, at its strongest (its
-    # first row, as each run is sorted by weight).
-    gridded = np.flatnonzero(grid > 0)
-    if gridded.size:
-        piece = g[gridded] * np.uint64(len(GRIDDED_TYPES) + 1) + grid[gridded]
-        _, first_of_piece = np.unique(piece, return_index=True)
-        keep = np.ones(g.size, dtype=bool)
-        keep[gridded] = False
-        keep[gridded[first_of_piece]] = True
-        g, w = g[keep], w[keep]
-    first = np.empty(g.size, dtype=bool)
-    first[:1] = True
-    np.not_equal(g[1:], g[:-1], out=first[1:])
-    second = np.zeros(g.size, dtype=bool)
-    second[1:] = ~first[1:] & first[:-1]
-    w2 = np.zeros(g.size)
-    w2[:-1] = np.where(second[1:], w[1:], 0.0)
-    starts = np.flatnonzero(first)
-    owner = (g[starts] // np.uint64(n_fam)).astype(np.int64)
-    family = (g[starts] % np.uint64(n_fam)).astype(np.int64)
-    return owner, family, w[starts], w2[starts]
-
-
-def _family_strengths(
-    pair: np.ndarray, values: np.ndarray, table: _ValueTable
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(pair, family, strength)``: the noisy-OR of each family's two strongest values."""
-    owner, family, w1, w2 = _family_top2(pair, values, table)
-    return owner, family, 1.0 - (1.0 - w1) * (1.0 - w2)
-
-
-def _score_pairs(
-    pair: np.ndarray, values: np.ndarray, n_pairs: int, table: _ValueTable
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weight and number of families of each pair, from the values each shares.
-
-    A pair's weight is the sum over its families of :func:`_family_strengths`, summed in
-    family order so that the result does not depend on row order.
-    """
-    owner, _, noisy = _family_strengths(pair, values, table)
-    weight = np.bincount(owner, weights=noisy, minlength=n_pairs)
-    n_families = np.bincount(owner, minlength=n_pairs)
-    return weight, n_families
-
-
-def _hub_ceiling(hub_edges: pl.DataFrame, table: _ValueTable, n_accounts: int) -> np.ndarray:
-    """Per family and account, the weights of its two strongest hub values (0 when none).
-
-    Shape ``(2, n_families, n_accounts)``. The hub values two accounts share are a subset of
-    each one's, so the strongest and second-strongest shared value of a family are at most
-    the smaller of the two accounts' first and second ceilings. This bounds what hub values
-    can add to a pair before any intersection.
-    """
-    n_fam = int(table.family.max()) + 1
-    ceiling = np.zeros((2, n_fam, n_accounts), dtype=np.float64)
-    if hub_edges.height:
-        account, family, w1, w2 = _family_top2(
-            hub_edges.get_column("account").to_numpy(),
-            hub_edges.get_column("value").to_numpy(),
-            table,
-        )
-        ceiling[0, family, account] = w1
-        ceiling[1, family, account] = w2
-    return ceiling
-
-
-def _could_pass(
-    candidates: np.ndarray,
-    small_pair: np.ndarray,
-    small_values: np.ndarray,
-    ceiling: np.ndarray,
-    table: _ValueTable,
-    floor: float,
-    min_types: int,
-) -> np.ndarray:
-    """Candidates whose weight could still reach ``floor`` with ``min_types`` families.
-
-    Per family, the two strongest small values a pair shares are known exactly and its two
-    strongest shared hub values are bounded by the accounts' ceilings (see
-    :func:`_hub_ceiling`); the noisy-OR of the two largest of these four bounds the family's
-    strength. Pairs whose summed bound is below ``floor`` are dropped before their hub lists
-    are intersected, which is where most of the stage's work goes. The bound never drops a pair
-    that would pass, so the result is the same as scoring every candidate.
-    """
-    owner, family, w1, w2 = _family_top2(small_pair, small_values, table)
-    a = (candidates >> np.uint64(32)).astype(np.int64)
-    b = (candidates & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    bound = np.zeros(candidates.size)
-    n_families = np.zeros(candidates.size, dtype=np.int64)
-    for f in range(ceiling.shape[1]):
-        s1 = np.zeros(candidates.size)
-        s2 = np.zeros(candidates.size)
-        mine = family == f
-        s1[owner[mine]] = w1[mine]
-        s2[owner[mine]] = w2[mine]
-        h1 = np.minimum(ceiling[0, f, a], ceiling[0, f, b])
-        h2 = np.minimum(ceiling[1, f, a], ceiling[1, f, b])
-        top = np.maximum(s1, h1)
-        second = np.maximum(np.minimum(s1, h1), np.maximum(s2, h2))
-        bound += 1.0 - (1.0 - top) * (1.0 - second)
-        n_families += top > 0
-    return (bound >= floor - 1e-9) & (n_families >= min_types)
+    ends = np.cumsum(bound)
+    cuts = [0]
+    while cuts[-1] < bound.size:
+        base = int(ends[cuts[-1] - 1]) if cuts[-1] else 0
+        fits = int(np.searchsorted(ends, base + budget, side="right"))
+        cuts.append(max(fits, cuts[-1] + 1))
+    return list(itertools.pairwise(cuts))
 
 
 def link(
@@ -381,9 +246,8 @@ def link(
 ) -> Pairs:
     """Score candidate account pairs on all the evidence they share.
 
-    The work is split into partitions by the smaller account of each pair (``a mod P``), each
-    scored and filtered on its own, so that the intermediate tables never hold more than about
-    ``partition_rows`` shared-value rows (by default derived from ``settings.memory_limit_mb``).
+    Accounts are processed in contiguous chunks; each chunk's output holds at most about
+    ``partition_rows`` candidate slots (by default derived from ``settings.memory_limit_mb``).
 
     Parameters
     ----------
@@ -394,9 +258,9 @@ def link(
     settings
         The run's settings.
     partition_rows
-        Override of the partition size, in shared-value rows.
+        Override of the chunk size, in candidate slots.
     progress
-        Called with a short line about every tenth of the partitions (long runs only).
+        Called with a short line about every tenth of the chunks (long runs only).
 
     Examples
     --------
@@ -416,73 +280,74 @@ def link(
     n_accounts = (
         max(_max_id(edges.get_column("account")), _max_id(account_org.get_column("account"))) + 1
     )
-    small = edges.filter(~pl.col("hub")).select("account", "value")
-    hub_edges = edges.filter(pl.col("hub")).select("account", "value")
-    ring = _ring_pairs(hub_edges, settings.hub_neighbours, settings.seed)
-    hubs = _HubLists.of(hub_edges, n_accounts)
+    inc = _Incidence.of(edges, n_accounts, table.weight.size, settings.seed)
     org = _org_codes(account_org, n_accounts)
-    ceiling = _hub_ceiling(hub_edges, table, n_accounts)
-    # Rows the partitions will hold: pairs of small values, ring pairs and their hub shares.
-    degrees = small.group_by("value").len().get_column("len").cast(pl.Int64)
-    n_small = int((degrees * (degrees - 1) // 2).sum())
-    mean_hub = hub_edges.height / max(1, hub_edges.get_column("account").n_unique())
+    k = settings.hub_neighbours
+    bound = candidate_bound(
+        inc.small_ptr_by_account,
+        inc.small_values,
+        inc.hub_ptr_by_account,
+        inc.hub_values,
+        inc.small_ptr,
+        inc.ring_ptr,
+        k,
+    )
     budget = partition_rows or settings.link_partition_rows()
-    n_parts = max(1, math.ceil((n_small + ring.height) * (1.0 + mean_hub) / budget))
+    ranges = _chunks(bound, budget)
     floor = min(settings.min_pair_weight, settings.attach_pair_weight)
+    n_families = int(table.family.max()) + 1 if table.family.size else 1
     kept: list[pl.DataFrame] = []
     n_candidates = 0
     started = time.perf_counter()
-    report_every = max(1, n_parts // 10)
-    lefts = _split(small, "account", n_parts)
-    rings = _split(ring, "a", n_parts)
-    del ring
-    for part in range(n_parts):
+    report_every = max(1, len(ranges) // 10)
+    for part, (lo, hi) in enumerate(ranges):
         if progress is not None and part and part % report_every == 0:
             progress(
-                f"link: partition {part:,}/{n_parts:,}, {n_candidates:,} candidate pairs "
+                f"link: chunk {part:,}/{len(ranges):,}, {n_candidates:,} candidate pairs "
                 f"scored, {time.perf_counter() - started:,.0f}s"
             )
-        left = lefts.pop(part, small.clear())
-        pairs = (
-            left.join(small.rename({"account": "b"}), on="value")
-            .filter(pl.col("account") < pl.col("b"))
-            .rename({"account": "a"})
-            .select(_KEY, "value")
+        accounts = np.arange(lo, hi, dtype=np.int64)
+        offsets = np.zeros(accounts.size + 1, dtype=np.int64)
+        np.cumsum(bound[lo:hi], out=offsets[1:])
+        out_b, out_w, out_f, n_pass, n_cand = score_accounts(
+            accounts,
+            offsets,
+            inc.small_ptr_by_account,
+            inc.small_values,
+            inc.hub_ptr_by_account,
+            inc.hub_values,
+            inc.ring_pos,
+            inc.small_ptr,
+            inc.small_acc,
+            inc.ring_ptr,
+            inc.ring_acc,
+            k,
+            inc.rank,
+            table.weight,
+            table.family,
+            table.grid,
+            n_families,
+            len(GRIDDED_TYPES) + 1,
+            org,
+            settings.org_discount,
+            floor,
+            settings.min_pair_types,
         )
-        ring_keys = rings.pop(part, _EMPTY_RING).select(_KEY).get_column("key")
-        candidates = pl.concat([pairs.get_column("key"), ring_keys]).unique().sort().to_numpy()
-        n_candidates += candidates.size
-        small_pair = np.searchsorted(candidates, pairs.get_column("key").to_numpy())
-        small_values = pairs.get_column("value").to_numpy()
-        del pairs
-        alive = _could_pass(
-            candidates, small_pair, small_values, ceiling, table, floor, settings.min_pair_types
-        )
-        # Renumber the surviving candidates and keep only their rows.
-        new_index = np.cumsum(alive) - 1
-        candidates = candidates[alive]
-        keep_row = alive[small_pair]
-        small_pair, small_values = new_index[small_pair[keep_row]], small_values[keep_row]
-        hub_pair, hub_values = hubs.shared(candidates, budget)
-        weight, n_families = _score_pairs(
-            np.concatenate([small_pair, hub_pair]),
-            np.concatenate([small_values, hub_values]),
-            candidates.size,
-            table,
-        )
-        del small_pair, small_values, hub_pair, hub_values
-        a = (candidates >> np.uint64(32)).astype(np.uint32)
-        b = (candidates & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        same_org = (org[a] >= 0) & (org[a] == org[b])
-        weight = np.round(np.where(same_org, weight * settings.org_discount, weight), 9)
-        keep = (weight >= floor) & (n_families >= settings.min_pair_types)
+        n_candidates += int(n_cand.sum())
+        # The passing pairs of account i fill the first n_pass[i] slots from offsets[i].
+        first_out = np.cumsum(n_pass) - n_pass
+        slot = np.repeat(offsets[:-1] - first_out, n_pass) + np.arange(int(n_pass.sum()))
+        weight = np.round(out_w[slot], 9)
+        keep = weight >= floor
+        a = np.repeat(accounts, n_pass)[keep]
+        b = out_b[slot][keep]
         kept.append(
             pl.DataFrame(
                 {
-                    "a": a[keep],
-                    "b": b[keep],
+                    "a": np.minimum(a, b),
+                    "b": np.maximum(a, b),
                     "weight": weight[keep],
-                    "n_families": n_families[keep],
+                    "n_families": out_f[slot][keep],
                 },
                 schema={
                     "a": pl.UInt32,
@@ -494,28 +359,18 @@ def link(
         )
     pairs_out = (
         pl.concat(kept, how="vertical")
-        .with_columns((pl.col("weight") >= settings.min_pair_weight).alias("strong"))
-        .sort("a", "b")
-    )
+        if kept
+        else pl.DataFrame(
+            schema={"a": pl.UInt32, "b": pl.UInt32, "weight": pl.Float64, "n_families": pl.Int64}
+        )
+    ).with_columns((pl.col("weight") >= settings.min_pair_weight).alias("strong"))
+    pairs_out = pairs_out.sort("a", "b")
     return Pairs(
         pairs=pairs_out,
         n_candidates=n_candidates,
-        n_partitions=n_parts,
-        n_hub_values=hub_edges.get_column("value").n_unique(),
+        n_partitions=len(ranges),
+        n_hub_values=int(np.count_nonzero(np.diff(inc.ring_ptr))),
     )
-
-
-_EMPTY_RING = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
-
-
-def _split(frame: pl.DataFrame, column: str, n_parts: int) -> dict[int, pl.DataFrame]:
-    """Rows of ``frame`` by ``column mod n_parts``, split in one pass."""
-    if n_parts == 1:
-        return {0: frame}
-    parts = frame.with_columns((pl.col(column) % n_parts).alias("_part")).partition_by(
-        "_part", as_dict=True
-    )
-    return {int(key[0]): rows.drop("_part") for key, rows in parts.items()}
 
 
 def _org_codes(account_org: pl.DataFrame, n_accounts: int) -> np.ndarray:

@@ -71,7 +71,7 @@ class Settings:
     memory_limit_mb: int = _field(
         0,
         "Memory budget in MiB of the pair-scoring (link) stage, the one whose tables grow "
-        "fastest: it splits its work into partitions sized to fit. 0 sizes partitions for "
+        "fastest: it scores accounts in chunks sized to fit. 0 sizes chunks for "
         "about 2 GiB.",
     )
 
@@ -370,17 +370,17 @@ class Settings:
         """
         return {f.name: f.metadata["help"] for f in dataclasses.fields(cls)}
 
-    #: Estimated peak bytes of the link stage per shared-value row of one partition (the row,
-    #: its copies in the scoring sort and the hash membership test).
-    LINK_BYTES_PER_ROW: ClassVar[int] = 100
+    #: Bytes of the link stage per candidate slot of one chunk: the partner id, weight and
+    #: family count written for each slot (13), rounded up for the compaction that follows.
+    LINK_BYTES_PER_ROW: ClassVar[int] = 16
 
     def link_partition_rows(self) -> int:
-        """Shared-value rows the link stage holds at once under ``memory_limit_mb``.
+        """Candidate slots the link stage holds at once under ``memory_limit_mb``.
 
         Examples
         --------
         >>> Settings(memory_limit_mb=1000).link_partition_rows()
-        10485760
+        65536000
         """
         budget_mb = self.memory_limit_mb or 2048
         return max(100_000, budget_mb * 1024 * 1024 // self.LINK_BYTES_PER_ROW)
