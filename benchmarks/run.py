@@ -67,6 +67,7 @@ def main(argv: list[str]) -> int:
                 )
             )
         summary = json.loads(Path(f"{tmp}/out/summary.json").read_text())
+        scores = _evaluate(Path(tmp) / "out", data / "truth.csv")
     floor_s = statistics.median(r["wall_s"] for r in floor_runs)
     analyze_s = statistics.median(r["wall_s"] for r in analyze_runs)
     result = {
@@ -82,6 +83,7 @@ def main(argv: list[str]) -> int:
         "ratio_analyze_to_floor": round(analyze_s / floor_s, 1),
         "median_analyze_peak_mib": statistics.median(r["peak_mib"] for r in analyze_runs),
         "stages": summary["stages"],
+        "evaluate": scores,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{args.preset}-{args.seed}.json"
@@ -99,10 +101,27 @@ def main(argv: list[str]) -> int:
                     "median_analyze_peak_mib",
                 )
             }
+            | {"checks_pass": scores.get("all_checks_pass")}
         )
         + "\n"
     )
     return 0
+
+
+def _evaluate(out: Path, truth: Path) -> dict[str, object]:
+    """``sybilgraph evaluate`` of the last run's output: the detection figures of that run."""
+    if not truth.exists():
+        return {}
+    command = [sys.executable, "-m", "sybilgraph", "evaluate", str(out), "--truth", str(truth)]
+    done = subprocess.run(
+        [*command, "--json", "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    scores = json.loads(done.stdout)
+    keep = ("flagged_clusters", "adjusted_rand_index", "operations", "checks", "all_checks_pass")
+    return {k: scores[k] for k in keep if k in scores}
 
 
 if __name__ == "__main__":
