@@ -190,8 +190,12 @@ class _ValueTable:
     grid: np.ndarray
 
     @classmethod
-    def of(cls, edges: pl.DataFrame) -> _ValueTable:
-        attrs = edges.select("value", "weight", "family", "signal_type").unique("value")
+    def of(cls, values: pl.DataFrame) -> _ValueTable:
+        attrs = (
+            values.filter(pl.col("weight") > 0)
+            .select("value", "weight", "family", "signal_type")
+            .unique("value")
+        )
         size = _max_id(attrs.get_column("value")) + 1
         ids = attrs.get_column("value").to_numpy()
         families = attrs.get_column("family").unique().sort().to_list()
@@ -276,7 +280,7 @@ def link(
     [{'a': 0, 'b': 1, 'weight': 1.4, 'n_families': 2, 'strong': True}]
     """
     edges = weighted.edges
-    table = _ValueTable.of(edges)
+    table = _ValueTable.of(weighted.values)
     n_accounts = (
         max(_max_id(edges.get_column("account")), _max_id(account_org.get_column("account"))) + 1
     )

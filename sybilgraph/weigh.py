@@ -40,7 +40,7 @@ class WeightedValues:
         Every shared value: the columns of :attr:`EdgeTable.values` plus ``rarity``, ``weight``
         (0 when it cannot link) and ``hub`` (linked through the sparse ring).
     edges
-        ``account, value, signal_type, weight, family, hub`` for values with ``weight > 0``.
+        ``account, value, hub`` for values with ``weight > 0``.
     n_capped
         Values used by more than ``max_value_share`` of the population.
     """
@@ -134,8 +134,8 @@ def weigh(table: EdgeTable, settings: Settings) -> WeightedValues:
     )
     values = _cap_window_tokens(values)
     n_capped = int(values.select((pl.col("degree") > cap).sum()).item())
-    linking = values.filter(pl.col("weight") > 0).select(
-        "value", "signal_type", "weight", "family", "hub"
-    )
+    linking = values.filter(pl.col("weight") > 0).select("value", "hub")
+    # Integer columns only: this table has one row per linking observation (46 million on the
+    # article preset) and lives until scoring; the values' attributes are in ``values``.
     edges = table.edges.select("account", "value").join(linking, on="value", how="inner")
     return WeightedValues(values=values, edges=edges, n_capped=n_capped)
