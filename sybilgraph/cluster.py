@@ -100,9 +100,14 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
         return Clustering(membership=empty, n_subgroups=0)
     a = pairs.get_column("a").to_numpy()
     b = pairs.get_column("b").to_numpy()
-    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    # Graph vertices are the linked accounts in id order (a counting pass, not a sort).
+    linked = np.zeros(int(max(a.max(), b.max())) + 1, dtype=bool)
+    linked[a] = True
+    linked[b] = True
+    nodes = np.flatnonzero(linked)
+    vertex = np.cumsum(linked, dtype=np.int64) - 1
+    all_edges = np.column_stack([vertex[a], vertex[b]])
     m = a.size
-    all_edges = np.column_stack([inverse[:m], inverse[m:]])
     all_weights = pairs.get_column("weight").to_numpy().astype(np.float64)
     strong = (
         pairs.get_column("strong").to_numpy()
