@@ -49,6 +49,9 @@ class EdgeTable:
 def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
     """Encode the observation table into integer ids and collect it.
 
+    Consumes ``obs.parts`` (the list is emptied): each type's strings are released as soon as
+    it is encoded.
+
     Values used by fewer than ``min_degree`` accounts link nobody; they are counted in
     ``n_unshared_values`` and left out of the table to keep it small.
 
@@ -69,18 +72,18 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
         .with_columns(pl.col("n_events").fill_null(0))
     )
     account_ids = accounts.select(schema.ACCOUNT_ID, "account")
+    # Types in the order of the parts (those in memory first), each part removed from ``obs``
+    # as soon as it is grouped here and each type's frames dropped once encoded, so that the
+    # strings of encoded types are released before the next pass over the events.
     by_type: dict[str, list[pl.LazyFrame]] = {}
     for typ, frame in obs.parts:
         by_type.setdefault(typ, []).append(frame.select(_PART_COLUMNS).cast(_PART_SCHEMA))
-    value_parts: list[pl.DataFrame] = []
-    edge_parts: list[pl.DataFrame] = []
+    obs.parts.clear()
+    encoded: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
     n_observations = 0
-    offset = 0
-    # One signal type at a time, in sorted order: only that type's strings are held, and value
-    # ids still follow the sorted (signal_type, signal_value) order.
-    for typ in sorted(by_type):
+    for typ in list(by_type):
         observed = (
-            pl.concat(by_type[typ], how="vertical")
+            pl.concat(by_type.pop(typ), how="vertical")
             .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
             .agg(
                 pl.col("n_events").sum(),
@@ -95,25 +98,34 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
             .agg(pl.len().cast(pl.Int64).alias("degree"))
             .filter(pl.col("degree") >= min_degree)
             .sort(schema.SIGNAL_VALUE)
-            .with_row_index("value", offset=offset)
+            .with_row_index("value")
         )
-        offset += values.height
-        edge_parts.append(
+        edges = (
             observed.join(values.select(schema.SIGNAL_VALUE, "value"), on=schema.SIGNAL_VALUE)
             .join(account_ids, on=schema.ACCOUNT_ID)
             .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
             .sort("value", "account")
         )
+        encoded[typ] = (values, edges)
+        del observed
+    # Value ids follow the sorted (signal_type, signal_value) order whatever the encoding order.
+    value_parts: list[pl.DataFrame] = []
+    edge_parts: list[pl.DataFrame] = []
+    offset = 0
+    for typ in sorted(encoded):
+        values, edges = encoded.pop(typ)
+        shift = (pl.col("value") + offset).cast(pl.UInt32)
         value_parts.append(
             values.select(
-                "value",
+                shift.alias("value"),
                 pl.lit(typ).alias(schema.SIGNAL_TYPE),
                 schema.SIGNAL_VALUE,
                 pl.lit(FAMILIES.get(typ, typ)).alias("family"),
                 "degree",
             )
         )
-        del observed
+        edge_parts.append(edges.with_columns(shift.alias("value")))
+        offset += values.height
     values_all = (
         pl.concat(value_parts, how="vertical")
         if value_parts

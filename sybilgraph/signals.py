@@ -90,16 +90,18 @@ class Observations:
     parts
         ``(signal_type, frame)`` pairs; each frame has ``account_id, signal_value, n_events,
         first_seen, last_seen``. One type may have several parts (``ip_prefix`` comes from
-        the events' IPs and from the sign-up IPs); :mod:`sybilgraph.edges` encodes one type at
-        a time, so that only one type's strings are held at once.
+        the events' IPs and from the sign-up IPs). The parts already in memory come first and
+        the synchrony tokens, each a further pass over the events, last: that is the order
+        :func:`sybilgraph.edges.build_edges` encodes them in, one type at a time, removing each
+        from this list once encoded so that its strings are released before the next pass.
     activity
         One row per account seen anywhere: ``account_id, n_events, first_seen, last_seen,
-        created_at, org_id``.
+        created_at, org_id`` (collected before any other pass, while nothing else is held).
     sync_sample_rate
         Share of synchrony tokens kept (1.0 when all were).
     """
 
-    parts: tuple[tuple[str, pl.LazyFrame], ...]
+    parts: list[tuple[str, pl.LazyFrame]]
     activity: pl.LazyFrame
     sync_sample_rate: float
 
@@ -155,8 +157,20 @@ def build_observations(
     >>> sorted(obs.table.collect()["signal_type"].unique().to_list())
     ['ip', 'ip_prefix']
     """
+    # The per-account activity first, while no other table is held.
+    activity = (
+        _activity(
+            [
+                *([_event_activity(events)] if events is not None else []),
+                *([_edge_activity(edges)] if edges is not None else []),
+            ],
+            _created(accounts) if accounts is not None else None,
+        )
+        .collect(engine="streaming")
+        .lazy()
+    )
     parts: list[tuple[str, pl.LazyFrame]] = []
-    activity_parts: list[pl.LazyFrame] = []
+    windows: list[tuple[str, pl.LazyFrame]] = []
     rate = 1.0
     if events is not None:
         names = events.collect_schema().names()
@@ -188,53 +202,62 @@ def build_observations(
             parts.append((col, shared.lazy()))
             if has_ts and col in settings.sync_types:
                 values = shared.select(schema.SIGNAL_VALUE).unique()
-                parts.append(
+                windows.append(
                     (
                         _SYNC_TYPE_NAME.get(col, f"{col}_window"),
                         _sync_tokens(base, col, settings, rate, values.lazy()),
                     )
                 )
-        org = (
+    if edges is not None:
+        parts.extend(_edge_signals(edges, settings))
+    if accounts is not None:
+        parts.extend(_account_signals(accounts, settings))
+    return Observations(parts=[*parts, *windows], activity=activity, sync_sample_rate=rate)
+
+
+def _event_activity(events: pl.LazyFrame) -> pl.LazyFrame:
+    names = events.collect_schema().names()
+    ts = (
+        pl.col(schema.TIMESTAMP)
+        if schema.TIMESTAMP in names
+        else pl.lit(None, dtype=schema.DATETIME)
+    )
+    org = (
+        pl.col(schema.ORG_ID).drop_nulls().min()
+        if schema.ORG_ID in names
+        else pl.lit(None, dtype=pl.String)
+    )
+    return events.group_by(schema.ACCOUNT_ID).agg(
+        pl.len().cast(pl.Int64).alias("n_events"),
+        ts.min().alias(schema.FIRST_SEEN),
+        ts.max().alias(schema.LAST_SEEN),
+        org.alias(schema.ORG_ID),
+    )
+
+
+def _edge_activity(edges: pl.LazyFrame) -> pl.LazyFrame:
+    return edges.group_by(schema.ACCOUNT_ID).agg(
+        pl.lit(0, dtype=pl.Int64).alias("n_events"),
+        pl.col(schema.FIRST_SEEN).min(),
+        pl.col(schema.LAST_SEEN).max(),
+        pl.lit(None, dtype=pl.String).alias(schema.ORG_ID),
+    )
+
+
+def _created(accounts: pl.LazyFrame) -> pl.LazyFrame:
+    names = accounts.collect_schema().names()
+    return accounts.group_by(schema.ACCOUNT_ID).agg(
+        (
+            pl.col(schema.CREATED_AT).min()
+            if schema.CREATED_AT in names
+            else pl.lit(None, dtype=schema.DATETIME)
+        ).alias(schema.CREATED_AT),
+        (
             pl.col(schema.ORG_ID).drop_nulls().min()
             if schema.ORG_ID in names
             else pl.lit(None, dtype=pl.String)
-        )
-        activity_parts.append(
-            events.group_by(schema.ACCOUNT_ID).agg(
-                pl.len().cast(pl.Int64).alias("n_events"),
-                ts.min().alias(schema.FIRST_SEEN),
-                ts.max().alias(schema.LAST_SEEN),
-                org.alias(schema.ORG_ID),
-            )
-        )
-    if edges is not None:
-        parts.extend(_edge_signals(edges, settings))
-        activity_parts.append(
-            edges.group_by(schema.ACCOUNT_ID).agg(
-                pl.lit(0, dtype=pl.Int64).alias("n_events"),
-                pl.col(schema.FIRST_SEEN).min(),
-                pl.col(schema.LAST_SEEN).max(),
-                pl.lit(None, dtype=pl.String).alias(schema.ORG_ID),
-            )
-        )
-    created: pl.LazyFrame | None = None
-    if accounts is not None:
-        parts.extend(_account_signals(accounts, settings))
-        names = accounts.collect_schema().names()
-        created = accounts.group_by(schema.ACCOUNT_ID).agg(
-            (
-                pl.col(schema.CREATED_AT).min()
-                if schema.CREATED_AT in names
-                else pl.lit(None, dtype=schema.DATETIME)
-            ).alias(schema.CREATED_AT),
-            (
-                pl.col(schema.ORG_ID).drop_nulls().min()
-                if schema.ORG_ID in names
-                else pl.lit(None, dtype=pl.String)
-            ).alias("declared_org"),
-        )
-    activity = _activity(activity_parts, created)
-    return Observations(parts=tuple(parts), activity=activity, sync_sample_rate=rate)
+        ).alias("declared_org"),
+    )
 
 
 def _activity(parts: list[pl.LazyFrame], created: pl.LazyFrame | None) -> pl.LazyFrame:
