@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from sybilgraph.link_kernel import NO_VALUE, candidate_bound, score_accounts
+from sybilgraph.link_kernel import NO_VALUE, Incidence, candidate_bound, score_accounts
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -112,73 +112,49 @@ def _csr(rows: np.ndarray, n_rows: int) -> np.ndarray:
     return indptr
 
 
-@dataclass(frozen=True)
-class _Incidence:
-    """The account–value incidence in the compressed forms the compiled loops walk.
-
-    Per account, its small values (``small_ptr_by_account``/``small_values``) and its hub
-    values (``hub_ptr_by_account``/``hub_values``, with ``ring_pos`` the account's position
-    in each hub value's ring); per small value, its accounts (``small_ptr``/``small_acc``);
-    per hub value, its accounts in ring order (``ring_ptr``/``ring_acc``). ``rank`` orders
-    the accounts by their number of hub values, ties by id.
-    """
-
-    small_ptr_by_account: np.ndarray
-    small_values: np.ndarray
-    hub_ptr_by_account: np.ndarray
-    hub_values: np.ndarray
-    ring_pos: np.ndarray
-    small_ptr: np.ndarray
-    small_acc: np.ndarray
-    ring_ptr: np.ndarray
-    ring_acc: np.ndarray
-    rank: np.ndarray
-
-    @classmethod
-    def of(cls, edges: pl.DataFrame, n_accounts: int, n_values: int, seed: int) -> _Incidence:
-        if n_values >= NO_VALUE:
-            raise ValueError(f"too many distinct values to link ({n_values:,})")
-        small = edges.filter(~pl.col("hub")).select("account", "value")
-        hub = edges.filter(pl.col("hub")).select("account", "value")
-        # Ring order: each hub value's accounts sorted by their seeded key.
-        ring = hub.with_columns(
-            pl.Series(
-                "key",
-                _ring_key(
-                    hub.get_column("account").to_numpy(), hub.get_column("value").to_numpy(), seed
-                ),
-            )
-        ).sort("value", "key")
-        ring_value = ring.get_column("value").to_numpy().astype(np.int64)
-        ring_ptr = _csr(ring_value, n_values)
-        # Hub edges by account carry their position in the ring.
-        hub = ring.select(
-            "account", "value", pl.Series("pos", np.arange(ring.height) - ring_ptr[ring_value])
-        ).sort("account", "value")
-        ring_acc = ring.get_column("account").to_numpy().astype(np.int64)
-        del ring, ring_value
-        by_account = small.sort("account", "value")
-        by_value = small.sort("value", "account")
-        hub_account = hub.get_column("account").to_numpy().astype(np.int64)
-        hub_ptr_by_account = _csr(hub_account, n_accounts)
-        rank = np.empty(n_accounts, dtype=np.int64)
-        rank[np.lexsort((np.arange(n_accounts), np.diff(hub_ptr_by_account)))] = np.arange(
-            n_accounts
-        )
-        return cls(
-            small_ptr_by_account=_csr(
-                by_account.get_column("account").to_numpy().astype(np.int64), n_accounts
+def _incidence(edges: pl.DataFrame, n_accounts: int, n_values: int, seed: int) -> Incidence:
+    """The linking edges as the compiled loops walk them (see :class:`Incidence`)."""
+    if n_values >= NO_VALUE:
+        raise ValueError(f"too many distinct values to link ({n_values:,})")
+    small = edges.filter(~pl.col("hub")).select("account", "value")
+    hub = edges.filter(pl.col("hub")).select("account", "value")
+    # Ring order: each hub value's accounts sorted by their seeded key.
+    ring = hub.with_columns(
+        pl.Series(
+            "key",
+            _ring_key(
+                hub.get_column("account").to_numpy(), hub.get_column("value").to_numpy(), seed
             ),
-            small_values=by_account.get_column("value").to_numpy().astype(np.int64),
-            hub_ptr_by_account=hub_ptr_by_account,
-            hub_values=hub.get_column("value").to_numpy().astype(np.int64),
-            ring_pos=hub.get_column("pos").to_numpy().astype(np.int64),
-            small_ptr=_csr(by_value.get_column("value").to_numpy().astype(np.int64), n_values),
-            small_acc=by_value.get_column("account").to_numpy().astype(np.int64),
-            ring_ptr=ring_ptr,
-            ring_acc=ring_acc,
-            rank=rank,
         )
+    ).sort("value", "key")
+    ring_value = ring.get_column("value").to_numpy().astype(np.int64)
+    ring_ptr = _csr(ring_value, n_values)
+    # Hub edges by account carry their position in the ring.
+    hub = ring.select(
+        "account", "value", pl.Series("pos", np.arange(ring.height) - ring_ptr[ring_value])
+    ).sort("account", "value")
+    ring_acc = ring.get_column("account").to_numpy().astype(np.int64)
+    del ring, ring_value
+    by_account = small.sort("account", "value")
+    by_value = small.sort("value", "account")
+    hub_account = hub.get_column("account").to_numpy().astype(np.int64)
+    hub_ptr_by_account = _csr(hub_account, n_accounts)
+    rank = np.empty(n_accounts, dtype=np.int64)
+    rank[np.lexsort((np.arange(n_accounts), np.diff(hub_ptr_by_account)))] = np.arange(n_accounts)
+    return Incidence(
+        small_ptr_by_account=_csr(
+            by_account.get_column("account").to_numpy().astype(np.int64), n_accounts
+        ),
+        small_values=by_account.get_column("value").to_numpy().astype(np.int64),
+        hub_ptr_by_account=hub_ptr_by_account,
+        hub_values=hub.get_column("value").to_numpy().astype(np.int64),
+        ring_pos=hub.get_column("pos").to_numpy().astype(np.int64),
+        small_ptr=_csr(by_value.get_column("value").to_numpy().astype(np.int64), n_values),
+        small_acc=by_value.get_column("account").to_numpy().astype(np.int64),
+        ring_ptr=ring_ptr,
+        ring_acc=ring_acc,
+        rank=rank,
+    )
 
 
 @dataclass(frozen=True)
@@ -284,18 +260,10 @@ def link(
     n_accounts = (
         max(_max_id(edges.get_column("account")), _max_id(account_org.get_column("account"))) + 1
     )
-    inc = _Incidence.of(edges, n_accounts, table.weight.size, settings.seed)
+    inc = _incidence(edges, n_accounts, table.weight.size, settings.seed)
     org = _org_codes(account_org, n_accounts)
     k = settings.hub_neighbours
-    bound = candidate_bound(
-        inc.small_ptr_by_account,
-        inc.small_values,
-        inc.hub_ptr_by_account,
-        inc.hub_values,
-        inc.small_ptr,
-        inc.ring_ptr,
-        k,
-    )
+    bound = candidate_bound(inc, k)
     budget = partition_rows or settings.link_partition_rows()
     ranges = _chunks(bound, budget)
     floor = min(settings.min_pair_weight, settings.attach_pair_weight)
@@ -316,17 +284,8 @@ def link(
         out_b, out_w, out_f, n_pass, n_cand = score_accounts(
             accounts,
             offsets,
-            inc.small_ptr_by_account,
-            inc.small_values,
-            inc.hub_ptr_by_account,
-            inc.hub_values,
-            inc.ring_pos,
-            inc.small_ptr,
-            inc.small_acc,
-            inc.ring_ptr,
-            inc.ring_acc,
+            inc,
             k,
-            inc.rank,
             table.weight,
             table.family,
             table.grid,

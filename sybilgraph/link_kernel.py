@@ -23,56 +23,67 @@ by its account of higher rank.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba as nb
 import numpy as np
 
-__all__ = ["NO_VALUE", "candidate_bound", "score_accounts"]
+__all__ = ["NO_VALUE", "Incidence", "candidate_bound", "score_accounts"]
 
 #: Value id that marks a partner proposed by a hub ring (no small value shared on that row).
 NO_VALUE = 0xFFFFFFFF
 
 
+class Incidence(NamedTuple):
+    """The account–value incidence in the compressed forms the loops walk (all int64 arrays).
+
+    Per account, its small values (``small_ptr_by_account``/``small_values``) and its hub
+    values (``hub_ptr_by_account``/``hub_values``, with ``ring_pos`` the account's position
+    in each hub value's ring); per small value, its accounts (``small_ptr``/``small_acc``);
+    per hub value, its accounts in ring order (``ring_ptr``/``ring_acc``). ``rank`` orders
+    the accounts by their number of hub values, ties by id.
+    """
+
+    small_ptr_by_account: np.ndarray
+    small_values: np.ndarray
+    hub_ptr_by_account: np.ndarray
+    hub_values: np.ndarray
+    ring_pos: np.ndarray
+    small_ptr: np.ndarray
+    small_acc: np.ndarray
+    ring_ptr: np.ndarray
+    ring_acc: np.ndarray
+    rank: np.ndarray
+
+
 @nb.njit(cache=True, nogil=True)
-def _gather(
-    a: int,
-    small_ptr_by_account: np.ndarray,
-    small_values: np.ndarray,
-    hub_ptr_by_account: np.ndarray,
-    hub_values: np.ndarray,
-    ring_pos: np.ndarray,
-    small_ptr: np.ndarray,
-    small_acc: np.ndarray,
-    ring_ptr: np.ndarray,
-    ring_acc: np.ndarray,
-    k: int,
-    rank: np.ndarray,
-    buf: np.ndarray,
-) -> int:
+def _gather(a: int, inc: Incidence, k: int, buf: np.ndarray) -> int:
     """Fill ``buf`` with ``b << 32 | v`` for ``a``'s partners ``b`` of lower rank, sorted.
 
     ``v`` is a small value both share, or :data:`NO_VALUE` for a partner proposed by a hub
     ring. Returns the number of entries.
     """
+    rank = inc.rank
     r_a = rank[a]
     n = 0
-    for p in range(small_ptr_by_account[a], small_ptr_by_account[a + 1]):
-        v = small_values[p]
-        for j in range(small_ptr[v], small_ptr[v + 1]):
-            b = small_acc[j]
+    for p in range(inc.small_ptr_by_account[a], inc.small_ptr_by_account[a + 1]):
+        v = inc.small_values[p]
+        for j in range(inc.small_ptr[v], inc.small_ptr[v + 1]):
+            b = inc.small_acc[j]
             if rank[b] < r_a:
                 buf[n] = (b << 32) | v
                 n += 1
-    for p in range(hub_ptr_by_account[a], hub_ptr_by_account[a + 1]):
-        v = hub_values[p]
-        start = ring_ptr[v]
-        d = ring_ptr[v + 1] - start
-        r = ring_pos[p]
+    for p in range(inc.hub_ptr_by_account[a], inc.hub_ptr_by_account[a + 1]):
+        v = inc.hub_values[p]
+        start = inc.ring_ptr[v]
+        d = inc.ring_ptr[v + 1] - start
+        r = inc.ring_pos[p]
         for step in range(1, min(k, d // 2) + 1):
-            b = ring_acc[start + (r + step) % d]
+            b = inc.ring_acc[start + (r + step) % d]
             if rank[b] < r_a:
                 buf[n] = (b << 32) | NO_VALUE
                 n += 1
-            b = ring_acc[start + (r - step) % d]
+            b = inc.ring_acc[start + (r - step) % d]
             if rank[b] < r_a:
                 buf[n] = (b << 32) | NO_VALUE
                 n += 1
@@ -140,17 +151,8 @@ def _settle(top: np.ndarray, gmax: np.ndarray, seen: np.ndarray) -> tuple[float,
 def score_accounts(
     accounts: np.ndarray,
     offsets: np.ndarray,
-    small_ptr_by_account: np.ndarray,
-    small_values: np.ndarray,
-    hub_ptr_by_account: np.ndarray,
-    hub_values: np.ndarray,
-    ring_pos: np.ndarray,
-    small_ptr: np.ndarray,
-    small_acc: np.ndarray,
-    ring_ptr: np.ndarray,
-    ring_acc: np.ndarray,
+    inc: Incidence,
     k: int,
-    rank: np.ndarray,
     weight: np.ndarray,
     family: np.ndarray,
     grid: np.ndarray,
@@ -177,8 +179,9 @@ def score_accounts(
     n_pass = np.zeros(accounts.size, dtype=np.int64)
     n_cand = np.zeros(accounts.size, dtype=np.int64)
     # Accounts go to the threads in blocks, each block with its own scratch space: a mark per
-    # value (set for the current account's hub values) and the partner list.
-    block = 64
+    # value (set for the current account's hub values) and the partner list. A few hundred
+    # blocks balance the threads without clearing a mark array per handful of accounts.
+    block = max(64, accounts.size // 256)
     n_blocks = (accounts.size + block - 1) // block
     for blk in nb.prange(n_blocks):
         lo = blk * block
@@ -193,22 +196,10 @@ def score_accounts(
             if offsets[i + 1] == start:
                 continue
             a = accounts[i]
-            n = _gather(
-                a,
-                small_ptr_by_account,
-                small_values,
-                hub_ptr_by_account,
-                hub_values,
-                ring_pos,
-                small_ptr,
-                small_acc,
-                ring_ptr,
-                ring_acc,
-                k,
-                rank,
-                buf,
-            )
-            for p in range(hub_ptr_by_account[a], hub_ptr_by_account[a + 1]):
+            n = _gather(a, inc, k, buf)
+            hub_ptr = inc.hub_ptr_by_account
+            hub_values = inc.hub_values
+            for p in range(hub_ptr[a], hub_ptr[a + 1]):
                 marked[hub_values[p]] = True
             kept = 0
             m = 0
@@ -220,7 +211,7 @@ def score_accounts(
                     if v != NO_VALUE:
                         _take(v, weight, family, grid, top, gmax, seen)
                     t += 1
-                for p in range(hub_ptr_by_account[b], hub_ptr_by_account[b + 1]):
+                for p in range(hub_ptr[b], hub_ptr[b + 1]):
                     v = hub_values[p]
                     if marked[v]:
                         _take(v, weight, family, grid, top, gmax, seen)
@@ -233,7 +224,7 @@ def score_accounts(
                     out_w[start + kept] = w
                     out_f[start + kept] = nf
                     kept += 1
-            for p in range(hub_ptr_by_account[a], hub_ptr_by_account[a + 1]):
+            for p in range(hub_ptr[a], hub_ptr[a + 1]):
                 marked[hub_values[p]] = False
             n_pass[i] = kept
             n_cand[i] = m
@@ -241,25 +232,17 @@ def score_accounts(
 
 
 @nb.njit(cache=True)
-def candidate_bound(
-    small_ptr_by_account: np.ndarray,
-    small_values: np.ndarray,
-    hub_ptr_by_account: np.ndarray,
-    hub_values: np.ndarray,
-    small_ptr: np.ndarray,
-    ring_ptr: np.ndarray,
-    k: int,
-) -> np.ndarray:
+def candidate_bound(inc: Incidence, k: int) -> np.ndarray:
     """Per account, an upper bound on the entries of its partner list (and on its partners)."""
-    n_accounts = small_ptr_by_account.size - 1
+    n_accounts = inc.small_ptr_by_account.size - 1
     bound = np.zeros(n_accounts, dtype=np.int64)
     for a in range(n_accounts):
         total = 0
-        for p in range(small_ptr_by_account[a], small_ptr_by_account[a + 1]):
-            v = small_values[p]
-            total += small_ptr[v + 1] - small_ptr[v] - 1
-        for p in range(hub_ptr_by_account[a], hub_ptr_by_account[a + 1]):
-            v = hub_values[p]
-            total += 2 * min(k, (ring_ptr[v + 1] - ring_ptr[v]) // 2)
+        for p in range(inc.small_ptr_by_account[a], inc.small_ptr_by_account[a + 1]):
+            v = inc.small_values[p]
+            total += inc.small_ptr[v + 1] - inc.small_ptr[v] - 1
+        for p in range(inc.hub_ptr_by_account[a], inc.hub_ptr_by_account[a + 1]):
+            v = inc.hub_values[p]
+            total += 2 * min(k, (inc.ring_ptr[v + 1] - inc.ring_ptr[v]) // 2)
         bound[a] = total
     return bound
