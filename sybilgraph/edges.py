@@ -8,12 +8,13 @@ were split or ordered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
 from sybilgraph import schema
-from sybilgraph.signals import FAMILIES, Observations
+from sybilgraph.signals import ACCOUNT_KEY, FAMILIES, Observations
 
 __all__ = ["EdgeTable", "build_edges"]
 
@@ -46,14 +47,17 @@ class EdgeTable:
         return self.accounts.height
 
 
-def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
+def build_edges(
+    obs: Observations, min_degree: int = 1, progress: Callable[[str], None] | None = None
+) -> EdgeTable:
     """Encode the observation table into integer ids and collect it.
 
     Consumes ``obs.parts`` (the list is emptied): each type's strings are released as soon as
     it is encoded.
 
-    Values used by fewer than ``min_degree`` accounts link nobody; they are counted in
-    ``n_unshared_values`` and left out of the table to keep it small.
+    Values used by fewer than ``min_degree`` accounts link nobody and are left out of the
+    table to keep it small. ``progress`` is called with a line as each signal type is
+    encoded.
 
     Examples
     --------
@@ -65,13 +69,13 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
     >>> table.accounts["account_id"].to_list(), table.values["degree"].to_list()
     (['a', 'b'], [2])
     """
-    activity = obs.activity.collect(engine="streaming")
     accounts = (
-        activity.sort(schema.ACCOUNT_ID)
+        obs.activity.sort(schema.ACCOUNT_ID)
         .with_row_index("account")
         .with_columns(pl.col("n_events").fill_null(0))
     )
-    account_ids = accounts.select(schema.ACCOUNT_ID, "account")
+    account_ids = accounts.select(ACCOUNT_KEY, "account")
+    accounts = accounts.drop(ACCOUNT_KEY)
     # Types in the order of the parts (those in memory first), each part removed from ``obs``
     # as soon as it is grouped here and each type's frames dropped once encoded, so that the
     # strings of encoded types are released before the next pass over the events.
@@ -84,7 +88,7 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
     for typ in list(by_type):
         observed = (
             pl.concat(by_type.pop(typ), how="vertical")
-            .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
+            .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
             .agg(
                 pl.col("n_events").sum(),
                 pl.col(schema.FIRST_SEEN).min(),
@@ -102,12 +106,14 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
         )
         edges = (
             observed.join(values.select(schema.SIGNAL_VALUE, "value"), on=schema.SIGNAL_VALUE)
-            .join(account_ids, on=schema.ACCOUNT_ID)
+            .join(account_ids, on=ACCOUNT_KEY)
             .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
             .sort("value", "account")
         )
         encoded[typ] = (values, edges)
         del observed
+        if progress is not None:
+            progress(f"encoded {typ}: {values.height:,} values, {edges.height:,} edges")
     # Value ids follow the sorted (signal_type, signal_value) order whatever the encoding order.
     value_parts: list[pl.DataFrame] = []
     edge_parts: list[pl.DataFrame] = []
@@ -141,7 +147,7 @@ def build_edges(obs: Observations, min_degree: int = 1) -> EdgeTable:
 
 _PART_SCHEMA = pl.Schema(
     {
-        schema.ACCOUNT_ID: pl.String(),
+        ACCOUNT_KEY: pl.UInt64(),
         schema.SIGNAL_VALUE: pl.String(),
         "n_events": pl.Int64(),
         schema.FIRST_SEEN: schema.DATETIME,

@@ -181,8 +181,14 @@ def _run(
         settings,
         signal_columns=ev.signal_columns if ev is not None else None,
         n_events=ev.n_valid if ev is not None else None,
+        spool_dir=scratch,
+        progress=stages.note if stages.progress is not None else None,
     )
-    table = build_edges(obs, min_degree=settings.min_accounts_per_value)
+    table = build_edges(
+        obs,
+        min_degree=settings.min_accounts_per_value,
+        progress=stages.note if stages.progress is not None else None,
+    )
     stages.done(
         "signals",
         t,

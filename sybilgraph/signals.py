@@ -17,20 +17,30 @@ signal_value, n_events, first_seen, last_seen)``:
   the table while keeping tokens that many accounts share.
 
 Work on strings is done once per distinct value where possible (prefixes, e-mail forms), not
-once per event.
+once per event. The events are read and validated once more only: the accounts are counted in a
+first pass (which also gives each account a 64-bit key, checked to be unique), and a second pass
+writes the events to a scratch Parquet *spool* with the key instead of the account id and every
+signal column already normalised. Each later aggregate reads the spool, so it groups on an
+integer key and no longer re-reads, re-validates and re-normalises the input.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 from sybilgraph import schema
 from sybilgraph.settings import Settings
 
-__all__ = ["FAMILIES", "Observations", "build_observations", "family_of"]
+__all__ = ["ACCOUNT_KEY", "FAMILIES", "Observations", "build_observations", "family_of"]
+
+#: Column of every observation frame that identifies the account: a 64-bit hash of the account
+#: id, unique over the run's accounts (see :func:`build_observations`).
+ACCOUNT_KEY = "account_key"
 
 #: Evidence families: signal types that tell the same story count once when judging how many
 #: *independent* kinds of evidence link a group.
@@ -66,6 +76,10 @@ _OBS_SCHEMA = pl.Schema(
 
 _SYNC_TYPE_NAME = {"ip": "ip_window", "prompt_fingerprint": "prompt_window"}
 
+#: Seeds tried in turn for the account key until one gives every account its own key. With 64
+#: bits a second seed is needed about once in 10^7 runs of two million accounts.
+_KEY_SEEDS = (0, 1, 2, 3)
+
 
 def family_of(signal_type: str) -> str:
     """Evidence family of a signal type; unknown (user-named) types are their own family.
@@ -78,7 +92,14 @@ def family_of(signal_type: str) -> str:
     return FAMILIES.get(signal_type, signal_type)
 
 
-_PART_SCHEMA = pl.Schema({k: v for k, v in _OBS_SCHEMA.items() if k != schema.SIGNAL_TYPE})
+_PART_SCHEMA = pl.Schema(
+    {
+        ACCOUNT_KEY: pl.UInt64(),
+        **{
+            k: v for k, v in _OBS_SCHEMA.items() if k not in (schema.ACCOUNT_ID, schema.SIGNAL_TYPE)
+        },
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -88,21 +109,23 @@ class Observations:
     Attributes
     ----------
     parts
-        ``(signal_type, frame)`` pairs; each frame has ``account_id, signal_value, n_events,
+        ``(signal_type, frame)`` pairs; each frame has ``account_key, signal_value, n_events,
         first_seen, last_seen``. One type may have several parts (``ip_prefix`` comes from
         the events' IPs and from the sign-up IPs). The parts already in memory come first and
-        the synchrony tokens, each a further pass over the events, last: that is the order
-        :func:`sybilgraph.edges.build_edges` encodes them in, one type at a time, removing each
-        from this list once encoded so that its strings are released before the next pass.
+        the synchrony tokens, each a further pass over the spooled events, last: that is the
+        order :func:`sybilgraph.edges.build_edges` encodes them in, one type at a time,
+        removing each from this list once encoded so that its strings are released before
+        the next pass.
     activity
         One row per account seen anywhere: ``account_id, n_events, first_seen, last_seen,
-        created_at, org_id`` (collected before any other pass, while nothing else is held).
+        org_id, created_at, account_key`` (collected before any other pass, while nothing else
+        is held). ``account_key`` is unique.
     sync_sample_rate
         Share of synchrony tokens kept (1.0 when all were).
     """
 
     parts: list[tuple[str, pl.LazyFrame]]
-    activity: pl.LazyFrame
+    activity: pl.DataFrame
     sync_sample_rate: float
 
     @property
@@ -111,10 +134,12 @@ class Observations:
         first_seen, last_seen``."""
         if not self.parts:
             return pl.LazyFrame(schema=_OBS_SCHEMA)
+        ids = self.activity.lazy().select(ACCOUNT_KEY, schema.ACCOUNT_ID)
         return pl.concat(
             [
                 frame.select(list(_PART_SCHEMA))
                 .cast(_PART_SCHEMA)
+                .join(ids, on=ACCOUNT_KEY)
                 .with_columns(pl.lit(typ).alias(schema.SIGNAL_TYPE))
                 .select(list(_OBS_SCHEMA))
                 for typ, frame in self.parts
@@ -131,6 +156,8 @@ def build_observations(
     *,
     signal_columns: tuple[str, ...] | None = None,
     n_events: int | None = None,
+    spool_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Observations:
     """Turn loaded inputs into the long observation table of every signal.
 
@@ -145,6 +172,12 @@ def build_observations(
         ``settings.extra_signals``.
     n_events
         Number of event rows, used to size the synchrony sample; counted when omitted.
+    spool_dir
+        Directory for the scratch Parquet copy of the events (about the size of the input
+        again), which must outlive the returned parts. ``None`` holds it in memory instead,
+        for small inputs.
+    progress
+        Called with a line after each pass over the events.
 
     Examples
     --------
@@ -157,18 +190,23 @@ def build_observations(
     >>> sorted(obs.table.collect()["signal_type"].unique().to_list())
     ['ip', 'ip_prefix']
     """
-    # The per-account activity first, while no other table is held.
-    activity = (
-        _activity(
-            [
-                *([_event_activity(events)] if events is not None else []),
-                *([_edge_activity(edges)] if edges is not None else []),
-            ],
-            _created(accounts) if accounts is not None else None,
-        )
-        .collect(engine="streaming")
-        .lazy()
-    )
+    # The per-account activity first, while no other table is held. It lists every account,
+    # so it is where the account key is chosen and checked to be unique.
+    activity = _activity(
+        [
+            *([_event_activity(events)] if events is not None else []),
+            *([_edge_activity(edges)] if edges is not None else []),
+        ],
+        _created(accounts) if accounts is not None else None,
+    ).collect(engine="streaming")
+    seed = _key_seed(activity.get_column(schema.ACCOUNT_ID))
+    activity = activity.with_columns(_account_key(pl.col(schema.ACCOUNT_ID), seed))
+
+    def note(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    note(f"activity of {activity.height:,} accounts")
     parts: list[tuple[str, pl.LazyFrame]] = []
     windows: list[tuple[str, pl.LazyFrame]] = []
     rate = 1.0
@@ -178,41 +216,81 @@ def build_observations(
         if cols is None:
             cols = tuple(c for c in (*schema.EVENT_SIGNALS, *settings.extra_signals) if c in names)
         has_ts = schema.TIMESTAMP in names
-        ts = pl.col(schema.TIMESTAMP) if has_ts else pl.lit(None, dtype=schema.DATETIME)
-        base = events.select(
-            pl.col(schema.ACCOUNT_ID),
-            ts.alias(schema.TIMESTAMP),
-            *[pl.col(c) for c in cols],
-        )
+        spool = _spool(events, cols, seed, has_ts, spool_dir)
+        note("events spooled")
         if has_ts and settings.sync_types:
             if n_events is None:
-                n_events = int(events.select(pl.len()).collect(engine="streaming").item())
+                n_events = int(spool.select(pl.len()).collect(engine="streaming").item())
             rate = _sync_rate(n_events, len(settings.sync_types), settings)
         for col in cols:
-            if col == "ip" or not _mostly_distinct(base, col):
+            if col == "ip" or not _mostly_distinct(spool, col):
                 # Prefixes need every IP, shared or not; an account uses few IPs, and a column
                 # of few distinct values has a small (account, value) aggregate anyway.
-                grouped = _event_signal(base, col).collect(engine="streaming")
+                grouped = _event_signal(spool, col).collect(engine="streaming")
                 shared = _shared_only(grouped)
                 if col == "ip":
                     parts.append(("ip_prefix", _prefixes(grouped.lazy(), settings)))
                 del grouped
             else:
-                shared = _shared_event_signal(base, col)
+                shared = _shared_event_signal(spool, col)
             parts.append((col, shared.lazy()))
+            note(f"{col}: {shared.height:,} observations of shared values")
             if has_ts and col in settings.sync_types:
                 values = shared.select(schema.SIGNAL_VALUE).unique()
                 windows.append(
                     (
                         _SYNC_TYPE_NAME.get(col, f"{col}_window"),
-                        _sync_tokens(base, col, settings, rate, values.lazy()),
+                        _sync_tokens(spool, col, settings, rate, values.lazy()),
                     )
                 )
     if edges is not None:
-        parts.extend(_edge_signals(edges, settings))
+        parts.extend(_edge_signals(edges, settings, seed))
     if accounts is not None:
-        parts.extend(_account_signals(accounts, settings))
+        parts.extend(_account_signals(accounts, settings, seed))
     return Observations(parts=[*parts, *windows], activity=activity, sync_sample_rate=rate)
+
+
+def _account_key(account_id: pl.Expr, seed: int) -> pl.Expr:
+    """The 64-bit key that stands for an account id in every aggregate."""
+    return account_id.hash(seed=seed).alias(ACCOUNT_KEY)
+
+
+def _key_seed(account_ids: pl.Series) -> int:
+    """The first seed of :data:`_KEY_SEEDS` under which no two accounts share a key."""
+    ids = account_ids.to_frame(schema.ACCOUNT_ID)
+    for seed in _KEY_SEEDS:
+        keys = ids.select(_account_key(pl.col(schema.ACCOUNT_ID), seed)).to_series()
+        if keys.n_unique() == keys.len():
+            return seed
+    raise RuntimeError(
+        f"the {ids.height:,} account ids have colliding 64-bit keys under every seed tried"
+    )
+
+
+def _spool(
+    events: pl.LazyFrame,
+    cols: tuple[str, ...],
+    seed: int,
+    has_ts: bool,
+    spool_dir: Path | None,
+) -> pl.LazyFrame:
+    """The events once more, as ``account_key, timestamp`` and the normalised signal columns.
+
+    Written to ``spool_dir`` as Parquet (or held in memory when it is ``None``) so that every
+    later pass reads integers and clean strings instead of re-reading, re-validating and
+    re-normalising the input.
+    """
+    ts = pl.col(schema.TIMESTAMP) if has_ts else pl.lit(None, dtype=schema.DATETIME)
+    frame = events.select(
+        _account_key(pl.col(schema.ACCOUNT_ID), seed),
+        ts.alias(schema.TIMESTAMP),
+        *[_normalise(pl.col(c), c).alias(c) for c in cols],
+    )
+    if spool_dir is None:
+        return frame.collect(engine="streaming").lazy()
+    path = spool_dir / "events-spool.parquet"
+    frame.sink_parquet(path, compression="lz4")
+    return pl.scan_parquet(path)
 
 
 def _event_activity(events: pl.LazyFrame) -> pl.LazyFrame:
@@ -296,13 +374,12 @@ def _activity(parts: list[pl.LazyFrame], created: pl.LazyFrame | None) -> pl.Laz
     )
 
 
-def _event_signal(base: pl.LazyFrame, col: str) -> pl.LazyFrame:
+def _event_signal(spool: pl.LazyFrame, col: str) -> pl.LazyFrame:
     """One row per (account, value) of an event column, with counts and first/last seen."""
-    value = _normalise(pl.col(col), col)
     return (
-        base.select(schema.ACCOUNT_ID, schema.TIMESTAMP, value.alias(schema.SIGNAL_VALUE))
+        spool.select(ACCOUNT_KEY, schema.TIMESTAMP, pl.col(col).alias(schema.SIGNAL_VALUE))
         .drop_nulls(schema.SIGNAL_VALUE)
-        .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
+        .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
         .agg(
             pl.len().cast(pl.Int64).alias("n_events"),
             pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
@@ -311,36 +388,30 @@ def _event_signal(base: pl.LazyFrame, col: str) -> pl.LazyFrame:
     )
 
 
-def _mostly_distinct(base: pl.LazyFrame, col: str, head: int = 100_000) -> bool:
+def _mostly_distinct(spool: pl.LazyFrame, col: str, head: int = 100_000) -> bool:
     """Whether most of the first ``head`` values of a column are distinct (fingerprint-like)."""
-    first = base.select(pl.col(col)).head(head).collect()
+    first = spool.select(pl.col(col)).head(head).collect()
     return first.height > 0 and first.get_column(col).n_unique() > first.height // 2
 
 
-def _shared_event_signal(base: pl.LazyFrame, col: str) -> pl.DataFrame:
+def _shared_event_signal(spool: pl.LazyFrame, col: str) -> pl.DataFrame:
     """The (account, value) aggregate of an event column, for values two accounts use.
 
     Most values of a column like prompt fingerprints belong to one account, and aggregating
     every (account, value) pair first would hold all of them with their strings. So a first
     streaming pass finds the shared values on 64-bit hashes alone (a value is shared when the
-    smallest and largest hash of its accounts differ, under two seeds so that a collision of
-    two accounts' hashes cannot hide a shared value), and only the rows of those values are
-    aggregated. A value whose hash collides with a shared one's is removed by the exact
-    filter at the end.
+    smallest and largest key of its accounts differ; keys are unique per account), and only
+    the rows of those values are aggregated. A value whose hash collides with a shared one's
+    is removed by the exact filter at the end.
     """
-    value = _normalise(pl.col(col), col)
-    keyed = base.select(
-        pl.col(schema.ACCOUNT_ID), pl.col(schema.TIMESTAMP), value.alias(schema.SIGNAL_VALUE)
+    keyed = spool.select(
+        ACCOUNT_KEY, schema.TIMESTAMP, pl.col(col).alias(schema.SIGNAL_VALUE)
     ).drop_nulls(schema.SIGNAL_VALUE)
     value_hash = pl.col(schema.SIGNAL_VALUE).hash(seed=0).alias("_h")
-    accounts = [pl.col(schema.ACCOUNT_ID).hash(seed=k) for k in (0, 1)]
     shared_hashes = (
         keyed.group_by(value_hash)
-        .agg(
-            *[a.min().alias(f"_min{k}") for k, a in enumerate(accounts)],
-            *[a.max().alias(f"_max{k}") for k, a in enumerate(accounts)],
-        )
-        .filter((pl.col("_min0") != pl.col("_max0")) | (pl.col("_min1") != pl.col("_max1")))
+        .agg(pl.col(ACCOUNT_KEY).min().alias("_lo"), pl.col(ACCOUNT_KEY).max().alias("_hi"))
+        .filter(pl.col("_lo") != pl.col("_hi"))
         .select("_h")
         .collect(engine="streaming")
     )
@@ -348,7 +419,7 @@ def _shared_event_signal(base: pl.LazyFrame, col: str) -> pl.DataFrame:
         keyed.with_columns(value_hash)
         .join(shared_hashes.lazy(), on="_h", how="semi")
         .drop("_h")
-        .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
+        .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
         .agg(
             pl.len().cast(pl.Int64).alias("n_events"),
             pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
@@ -381,7 +452,7 @@ def _prefixes(ip_obs: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
     return (
         ip_obs.with_columns(_ip_prefix(pl.col(schema.SIGNAL_VALUE), settings).alias("_prefix"))
         .drop_nulls("_prefix")
-        .group_by(schema.ACCOUNT_ID, "_prefix")
+        .group_by(ACCOUNT_KEY, "_prefix")
         .agg(
             pl.col("n_events").sum(),
             pl.col(schema.FIRST_SEEN).min(),
@@ -431,7 +502,7 @@ def _sync_rate(n_events: int, n_types: int, settings: Settings) -> float:
 
 
 def _sync_tokens(
-    base: pl.LazyFrame, col: str, settings: Settings, rate: float, shared: pl.LazyFrame
+    spool: pl.LazyFrame, col: str, settings: Settings, rate: float, shared: pl.LazyFrame
 ) -> pl.LazyFrame:
     """Tokens "value used within window w" on ``sync_offsets`` shifted grids.
 
@@ -439,9 +510,8 @@ def _sync_tokens(
     (``value @ window start``) is formatted on that aggregate, not per event.
     """
     width = settings.sync_window_minutes * 60
-    value = _normalise(pl.col(col), col)
     epoch = pl.col(schema.TIMESTAMP).dt.epoch("s")
-    base = base.with_columns(value.alias("_value")).join(
+    base = spool.with_columns(pl.col(col).alias("_value")).join(
         shared.rename({schema.SIGNAL_VALUE: "_value"}), on="_value", how="semi"
     )
     value = pl.col("_value")
@@ -450,7 +520,7 @@ def _sync_tokens(
         shift = grid * width // settings.sync_offsets
         frames.append(
             base.select(
-                pl.col(schema.ACCOUNT_ID),
+                pl.col(ACCOUNT_KEY),
                 pl.col(schema.TIMESTAMP),
                 value.alias("_value"),
                 pl.lit(shift, dtype=pl.Int64).alias("_shift"),
@@ -470,14 +540,14 @@ def _sync_tokens(
         pl.lit(settings.sync_window_minutes),
     )
     return (
-        tokens.group_by(schema.ACCOUNT_ID, "_value", "_shift", "_bucket")
+        tokens.group_by(ACCOUNT_KEY, "_value", "_shift", "_bucket")
         .agg(
             pl.len().cast(pl.Int64).alias("n_events"),
             pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
             pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
         )
         .select(
-            pl.col(schema.ACCOUNT_ID),
+            pl.col(ACCOUNT_KEY),
             label.alias(schema.SIGNAL_VALUE),
             pl.col("n_events"),
             pl.col(schema.FIRST_SEEN),
@@ -486,7 +556,9 @@ def _sync_tokens(
     )
 
 
-def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> list[tuple[str, pl.LazyFrame]]:
+def _edge_signals(
+    edges: pl.LazyFrame, settings: Settings, seed: int
+) -> list[tuple[str, pl.LazyFrame]]:
     typ = pl.col(schema.SIGNAL_TYPE).cast(pl.String).str.strip_chars()
     value = pl.col(schema.SIGNAL_VALUE).cast(pl.String).str.strip_chars()
     value = (
@@ -494,7 +566,7 @@ def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> list[tuple[str, pl
     )
     grouped = (
         edges.select(
-            pl.col(schema.ACCOUNT_ID),
+            _account_key(pl.col(schema.ACCOUNT_ID), seed),
             typ.alias(schema.SIGNAL_TYPE),
             value.alias(schema.SIGNAL_VALUE),
             pl.col(schema.COUNT),
@@ -502,7 +574,7 @@ def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> list[tuple[str, pl
             pl.col(schema.LAST_SEEN),
         )
         .drop_nulls([schema.SIGNAL_TYPE, schema.SIGNAL_VALUE])
-        .group_by(schema.ACCOUNT_ID, schema.SIGNAL_TYPE, schema.SIGNAL_VALUE)
+        .group_by(ACCOUNT_KEY, schema.SIGNAL_TYPE, schema.SIGNAL_VALUE)
         .agg(
             pl.col(schema.COUNT).sum().cast(pl.Int64).alias("n_events"),
             pl.col(schema.FIRST_SEEN).min(),
@@ -519,7 +591,9 @@ def _edge_signals(edges: pl.LazyFrame, settings: Settings) -> list[tuple[str, pl
     return out
 
 
-def _account_signals(accounts: pl.LazyFrame, settings: Settings) -> list[tuple[str, pl.LazyFrame]]:
+def _account_signals(
+    accounts: pl.LazyFrame, settings: Settings, seed: int
+) -> list[tuple[str, pl.LazyFrame]]:
     names = accounts.collect_schema().names()
     has_created = schema.CREATED_AT in names
     created = pl.col(schema.CREATED_AT) if has_created else pl.lit(None, dtype=schema.DATETIME)
@@ -528,12 +602,12 @@ def _account_signals(accounts: pl.LazyFrame, settings: Settings) -> list[tuple[s
     def one(value: pl.Expr) -> pl.LazyFrame:
         return (
             accounts.select(
-                pl.col(schema.ACCOUNT_ID),
+                _account_key(pl.col(schema.ACCOUNT_ID), seed),
                 value.alias(schema.SIGNAL_VALUE),
                 created.alias(schema.FIRST_SEEN),
             )
             .drop_nulls(schema.SIGNAL_VALUE)
-            .group_by(schema.ACCOUNT_ID, schema.SIGNAL_VALUE)
+            .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
             .agg(
                 pl.len().cast(pl.Int64).alias("n_events"),
                 pl.col(schema.FIRST_SEEN).min(),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
+import pytest
 
+from sybilgraph import signals
 from sybilgraph.settings import Settings
 from sybilgraph.signals import build_observations, family_of
 
@@ -120,3 +123,60 @@ def test_families_group_related_types() -> None:
     assert family_of("ip") == family_of("ip_prefix") == "network"
     assert family_of("prompt_fingerprint") == family_of("system_prompt_hash") == "content"
     assert family_of("my_custom_column") == "my_custom_column"
+
+
+def _observed(obs_table: pl.LazyFrame) -> pl.DataFrame:
+    return obs_table.collect().sort(pl.all())
+
+
+def test_colliding_account_keys_fall_back_to_the_next_seed(monkeypatch) -> None:
+    ev = events(
+        account_id=["a", "b", "c", "a"],
+        ip=["10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.2"],
+        device_id=["d1", "d1", "d2", "d2"],
+    )
+    acc = pl.LazyFrame({"account_id": ["a", "b", "z"], "payment_fingerprint": ["p", "p", "p"]})
+    expected = _observed(build_observations(ev, acc, None, Settings()).table)
+    real_key = signals._account_key
+    seeds: list[int] = []
+
+    def colliding_first(account_id: pl.Expr, seed: int) -> pl.Expr:
+        seeds.append(seed)
+        if seed == signals._KEY_SEEDS[0]:
+            # Every account gets the same key under the first seed.
+            return (account_id.str.len_bytes() * 0).cast(pl.UInt64).alias(signals.ACCOUNT_KEY)
+        return real_key(account_id, seed)
+
+    monkeypatch.setattr(signals, "_account_key", colliding_first)
+    obs = build_observations(ev, acc, None, Settings())
+    assert set(seeds) == {signals._KEY_SEEDS[0], signals._KEY_SEEDS[1]}
+    assert obs.activity.get_column(signals.ACCOUNT_KEY).n_unique() == obs.activity.height == 4
+    assert _observed(obs.table).equals(expected)
+
+
+def test_account_keys_colliding_under_every_seed_are_an_error(monkeypatch) -> None:
+    def constant(account_id: pl.Expr, seed: int) -> pl.Expr:
+        return (account_id.str.len_bytes() * 0).cast(pl.UInt64).alias(signals.ACCOUNT_KEY)
+
+    monkeypatch.setattr(signals, "_account_key", constant)
+    with pytest.raises(RuntimeError, match="colliding 64-bit keys"):
+        build_observations(events(account_id=["a", "b"], ip=["x", "x"]), None, None, Settings())
+
+
+def test_spool_on_disk_gives_the_same_observations(tmp_path: Path) -> None:
+    n = 300
+    ev = events(
+        account_id=[f"a{i % 30}" for i in range(n)],
+        ip=[f"10.0.{i % 3}.{i % 11}" for i in range(n)],
+        prompt_fingerprint=[f"p{i % 97}" if i % 2 else f"own{i}" for i in range(n)],
+        timestamp=[
+            dt.datetime(2025, 5, 1, tzinfo=UTC) + dt.timedelta(minutes=3 * i) for i in range(n)
+        ],
+    )
+    s = Settings(sync_types=("ip", "prompt_fingerprint"))
+    in_memory = build_observations(ev, None, None, s)
+    on_disk = build_observations(ev, None, None, s, spool_dir=tmp_path)
+    assert list(tmp_path.iterdir()), "the spool was not written to spool_dir"
+    assert _observed(on_disk.table).equals(_observed(in_memory.table))
+    types = set(_observed(on_disk.table)["signal_type"])
+    assert {"ip", "ip_prefix", "prompt_fingerprint", "ip_window", "prompt_window"} <= types
