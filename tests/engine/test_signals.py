@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import random
 from pathlib import Path
 
 import polars as pl
@@ -180,3 +182,25 @@ def test_spool_on_disk_gives_the_same_observations(tmp_path: Path) -> None:
     assert _observed(on_disk.table).equals(_observed(in_memory.table))
     types = set(_observed(on_disk.table)["signal_type"])
     assert {"ip", "ip_prefix", "prompt_fingerprint", "ip_window", "prompt_window"} <= types
+
+
+@pytest.mark.parametrize("bits", [16, 32, 48, 64, 80, 96, 128])
+def test_ipv6_networks_match_the_standard_library(bits: int) -> None:
+    rng = random.Random(bits)
+    addresses = ["::", "::1", "::ffff:1.2.3.4", "1::", "1:0:0:1::", "0:0:1::", "fe80::1:2"]
+    for _ in range(2_000):
+        # Hextets that are often zero, so that runs of zeros of every length are compressed.
+        words = [rng.choice([0, 0, 0, rng.randrange(1 << 16)]) for _ in range(8)]
+        addresses.append(
+            str(ipaddress.IPv6Address(sum(w << (16 * i) for i, w in enumerate(words))))
+        )
+        addresses.append(":".join(f"{w:04X}" for w in words))
+    network = signals._ipv6_network(bits)
+    for address in [*addresses, "10.0.0.1", "not:an:ip", "1:2:3:4:5:6:7:8:9"]:
+        try:
+            expected: str | None = str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+            if ":" not in address:
+                expected = None
+        except ValueError:
+            expected = None
+        assert network(address) == expected, address
