@@ -7,6 +7,7 @@ Each subcommand lives in its own module and is registered on the group below. Ex
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
@@ -25,8 +26,55 @@ class Terminated(BaseException):
     """Raised by the SIGTERM handler so that partial outputs are cleaned up on the way out."""
 
 
+#: Places where native code calls back into Python on the main thread: polars builds its data
+#: types, numba's compiler (llvmlite) loads its cache through ctypes callbacks, igraph draws its
+#: random numbers from the random module. An exception raised by a signal handler there cannot
+#: unwind through the native caller (polars turns it into a panic, ctypes prints and drops it),
+#: so the signal is acted on a moment later, once the callback has returned. Everywhere else it
+#: is raised at once (polars itself stops a running query for it).
+_CALLBACK_SITES = tuple(
+    os.sep.join(("", *parts, "")) for parts in (("polars", "datatypes"), ("llvmlite",))
+)
+_RETRY_SECONDS = 0.05
+_pending: list[type[BaseException]] = []
+
+
+def _inside_native_call(frame: FrameType | None) -> bool:
+    if frame is None:
+        return False
+    name = frame.f_code.co_filename
+    if any(site in name for site in _CALLBACK_SITES):
+        return True
+    caller = frame.f_back
+    return (
+        name.endswith(f"{os.sep}random.py")
+        and caller is not None
+        and f"{os.sep}igraph{os.sep}" in caller.f_code.co_filename
+    )
+
+
+def _raise_when_safe(frame: FrameType | None) -> None:
+    """Raise the pending exception, or look again shortly if Python is inside a native call."""
+    if not _pending:
+        return
+    if _inside_native_call(frame) and hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, _RETRY_SECONDS)
+        return
+    raise _pending.pop()()
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Terminated()
+    _pending[:] = [Terminated]
+    _raise_when_safe(frame)
+
+
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    _pending[:] = [KeyboardInterrupt]
+    _raise_when_safe(frame)
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    _raise_when_safe(frame)
 
 
 class _Group(click.Group):
@@ -39,11 +87,14 @@ class _Group(click.Group):
             click.echo(f"Error: {err}", err=True)
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted; no output was written.", err=True)
+            click.echo(f"Interrupted; {_OUTPUT_STATE}", err=True)
             ctx.exit(130)
         except Terminated:
-            click.echo("Terminated; no output was written.", err=True)
+            click.echo(f"Terminated; {_OUTPUT_STATE}", err=True)
             ctx.exit(143)
+
+
+_OUTPUT_STATE = "outputs are written atomically, so each output directory is as it was or complete."
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
@@ -78,6 +129,33 @@ def main() -> None:
 
     SIGTERM (what batch schedulers send) is turned into an exception so that a run stopped
     mid-way removes its temporary output directory and leaves the previous outputs untouched.
+    SIGTERM and SIGINT that arrive while a native library is calling back into Python are
+    acted on as soon as that call returns; one still waiting when the command has finished
+    gives the exit code of an interrupted run (its outputs are complete).
     """
     signal.signal(signal.SIGTERM, _on_sigterm)
-    sys.exit(cli.main(standalone_mode=True))
+    signal.signal(signal.SIGINT, _on_sigint)
+    if hasattr(signal, "SIGALRM"):
+        signal.signal(signal.SIGALRM, _on_alarm)
+    code: int | str | None = 0
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit as done:
+        code = done.code
+    finally:
+        # From here on a signal is only recorded: nothing is left to stop.
+        for name in ("SIGTERM", "SIGINT", "SIGALRM"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _record_only)
+        if hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    if _pending:
+        interrupted = _pending.pop()
+        verb, code = ("Terminated", 143) if interrupted is Terminated else ("Interrupted", 130)
+        click.echo(f"{verb}; {_OUTPUT_STATE}", err=True)
+    sys.exit(code)
+
+
+def _record_only(signum: int, frame: FrameType | None) -> None:
+    if signum in (signal.SIGTERM, signal.SIGINT):
+        _pending[:] = [Terminated if signum == signal.SIGTERM else KeyboardInterrupt]
