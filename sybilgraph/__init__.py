@@ -18,7 +18,7 @@ Five accounts share one card and one device among a hundred accounts with their 
 
 from sybilgraph._version import __version__
 from sybilgraph.api import analyze
-from sybilgraph.errors import InputError, SettingsError, SybilgraphError
+from sybilgraph.errors import InputError, ScratchError, SettingsError, SybilgraphError
 from sybilgraph.evaluation import Evaluation, evaluate
 from sybilgraph.load import Loaded, read_accounts, read_edges, read_events, read_input, read_truth
 from sybilgraph.result import Analysis, ClusterView
@@ -30,6 +30,7 @@ __all__ = [
     "Evaluation",
     "InputError",
     "Loaded",
+    "ScratchError",
     "Settings",
     "SettingsError",
     "SybilgraphError",

@@ -8,7 +8,7 @@ or 2 (usage); anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "SettingsError", "SybilgraphError"]
+__all__ = ["InputError", "ScratchError", "SettingsError", "SybilgraphError"]
 
 
 class SybilgraphError(Exception):
@@ -48,3 +48,15 @@ class SettingsError(SybilgraphError):
     """
 
     exit_code = 2
+
+
+class ScratchError(SybilgraphError):
+    """A scratch file of the run cannot be written, usually for lack of disk space (exit code 1).
+
+    Examples
+    --------
+    >>> ScratchError("/tmp/x: no space left on device").exit_code
+    1
+    """
+
+    exit_code = 1

@@ -35,6 +35,7 @@ from pathlib import Path
 import polars as pl
 
 from sybilgraph import schema
+from sybilgraph.errors import ScratchError
 from sybilgraph.settings import Settings
 
 __all__ = ["ACCOUNT_KEY", "FAMILIES", "Observations", "build_observations", "family_of"]
@@ -290,7 +291,17 @@ def _spool(
     if spool_dir is None:
         return frame.collect(engine="streaming").lazy()
     path = spool_dir / "events-spool.parquet"
-    frame.sink_parquet(path, compression="lz4")
+    try:
+        frame.sink_parquet(path, compression="lz4")
+    except (OSError, pl.exceptions.ComputeError) as err:
+        # A compute error is also what a failed write becomes inside polars' parquet writer;
+        # anything else (a problem with the events themselves) keeps its own error.
+        if isinstance(err, pl.exceptions.ComputeError) and "os error" not in str(err).lower():
+            raise
+        raise ScratchError(
+            f"could not write the scratch copy of the events to {path}: {err}. It takes about "
+            "the size of the events; set TMPDIR to a directory with more room."
+        ) from err
     return pl.scan_parquet(path)
 
 

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from sybilgraph import signals
+from sybilgraph.errors import ScratchError
 from sybilgraph.settings import Settings
 from sybilgraph.signals import build_observations, family_of
 
@@ -204,3 +205,12 @@ def test_ipv6_networks_match_the_standard_library(bits: int) -> None:
         except ValueError:
             expected = None
         assert network(address) == expected, address
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_scratch_disk_is_a_clear_error(tmp_path: Path) -> None:
+    # Writes to /dev/full fail with "no space left on device", as on a full disk.
+    (tmp_path / "events-spool.parquet").symlink_to("/dev/full")
+    ev = events(account_id=["a", "b"], ip=["10.0.0.1", "10.0.0.1"])
+    with pytest.raises(ScratchError, match=r"scratch copy of the events.*TMPDIR"):
+        build_observations(ev, None, None, Settings(), spool_dir=tmp_path)
