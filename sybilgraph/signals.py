@@ -176,8 +176,8 @@ def build_observations(
         Number of event rows, used to size the synchrony sample; counted when omitted.
     spool_dir
         Directory for the scratch Parquet copy of the events (about the size of the input
-        again), which must outlive the returned parts. ``None`` holds it in memory instead,
-        for small inputs.
+        again), which must outlive the returned parts and serve no other call. ``None`` holds
+        it in memory instead, for small inputs.
     progress
         Called with a line after each pass over the events.
 
