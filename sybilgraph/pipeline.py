@@ -23,6 +23,7 @@ from sybilgraph.cluster import cluster
 from sybilgraph.edges import EdgeTable, build_edges
 from sybilgraph.errors import InputError
 from sybilgraph.expand import expand
+from sybilgraph.export.atomic import held_signals
 from sybilgraph.link import link
 from sybilgraph.load import Loaded, read_accounts, read_edges, read_input
 from sybilgraph.score import Scored, score
@@ -135,7 +136,9 @@ def run(
     try:
         return _run(events, accounts, edges, settings, stages, scratch)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        # The scratch spool is about the size of the events: never leave it half-removed.
+        with held_signals():
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _run(

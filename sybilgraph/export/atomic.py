@@ -9,14 +9,62 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sybilgraph.errors import InputError
 
-__all__ = ["atomic_directory"]
+__all__ = ["atomic_directory", "held_signals"]
+
+#: SIGALRM too: the command line uses it to act on a SIGTERM that came during a native callback.
+_HELD = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGALRM") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold SIGTERM, SIGINT (and SIGALRM) until the block is done, then deliver them.
+
+    For short steps that must not stop half-way: moving outputs into place, removing scratch
+    files. A signal that arrives inside the block is recorded and raised again once the
+    previous handlers are back, so it still stops the run, just after the step. Outside the
+    main thread (where handlers cannot be changed) the block runs unshielded.
+
+    Examples
+    --------
+    >>> def note(signum, frame):
+    ...     print("signal delivered")
+    >>> before = signal.signal(signal.SIGTERM, note)
+    >>> with held_signals():
+    ...     signal.raise_signal(signal.SIGTERM)
+    ...     print("step finished")
+    step finished
+    signal delivered
+    >>> _ = signal.signal(signal.SIGTERM, before)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def record(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = {number: signal.getsignal(number) for number in _HELD}
+    for number in _HELD:
+        signal.signal(number, record)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
 
 
 @contextmanager
@@ -55,13 +103,16 @@ def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator
             if path.is_file():
                 with path.open("rb") as handle:
                     os.fsync(handle.fileno())
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
-            os.rename(target, old / "previous")
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
+        # The swap is one step: a signal between the two renames would leave no output at all.
+        with held_signals():
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+                os.rename(target, old / "previous")
+                os.rename(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with held_signals():
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
