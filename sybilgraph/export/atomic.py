@@ -55,8 +55,11 @@ def held_signals() -> Iterator[None]:
     def record(signum: int, frame: object) -> None:
         caught.append(signum)
 
-    previous = {number: signal.getsignal(number) for number in _HELD}
-    for number in _HELD:
+    # A handler installed outside Python (getsignal gives None) cannot be restored: leave it.
+    previous = {
+        number: handler for number in _HELD if (handler := signal.getsignal(number)) is not None
+    }
+    for number in previous:
         signal.signal(number, record)
     try:
         yield
