@@ -21,10 +21,11 @@ inside one declared organisation is multiplied by ``org_discount``. Pairs with l
 ``min_pair_weight`` or fewer than ``min_pair_types`` families are dropped: most chance pairs
 share one weak value, and dropping them is what keeps unrelated groups from chaining together.
 
-The stage works on integer ids only. Its inner loops (gathering each account's candidate
-partners, and intersecting the two accounts' sorted value lists of each candidate pair) are
-compiled (:mod:`sybilgraph.link_kernel`), run on all cores, and hold nothing but the pairs that
-pass; accounts are processed in chunks sized by ``memory_limit_mb``. See docs/method.md.
+The stage works on integer ids only. Its inner loops (listing each account's candidate
+partners with the small values they share, and checking each partner's hub values against the
+account's own) are compiled (:mod:`sybilgraph.link_kernel`), run on all cores, and hold nothing
+but the pairs that pass; accounts are processed in chunks sized by ``memory_limit_mb``. See
+docs/method.md.
 """
 
 from __future__ import annotations

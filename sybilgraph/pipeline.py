@@ -176,6 +176,7 @@ def _run(
     def frame(x: Loaded | None) -> pl.LazyFrame | None:
         return x.frame if x is not None else None
 
+    note = stages.note if stages.progress is not None else None
     t = time.perf_counter()
     obs = build_observations(
         frame(ev),
@@ -185,12 +186,12 @@ def _run(
         signal_columns=ev.signal_columns if ev is not None else None,
         n_events=ev.n_valid if ev is not None else None,
         spool_dir=scratch,
-        progress=stages.note if stages.progress is not None else None,
+        progress=note,
     )
     table = build_edges(
         obs,
         min_degree=settings.min_accounts_per_value,
-        progress=stages.note if stages.progress is not None else None,
+        progress=note,
     )
     stages.done(
         "signals",
@@ -214,7 +215,7 @@ def _run(
         weighted,
         table.accounts.select("account", schema.ORG_ID),
         settings,
-        progress=stages.note if stages.progress is not None else None,
+        progress=note,
     )
     n_strong = int(pairs.pairs.get_column("strong").sum()) if pairs.pairs.height else 0
     stages.done(

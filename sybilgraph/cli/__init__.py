@@ -63,14 +63,25 @@ def _raise_when_safe(frame: FrameType | None) -> None:
     raise _pending.pop()()
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    _pending[:] = [Terminated]
+#: What each stopping signal becomes, and the exit code and word it is reported with.
+_STOPS: dict[int, tuple[type[BaseException], int, str]] = {
+    signal.SIGTERM: (Terminated, 143, "Terminated"),
+    signal.SIGINT: (KeyboardInterrupt, 130, "Interrupted"),
+}
+
+
+def _record(signum: int, frame: FrameType | None) -> None:
+    """Note a stopping signal without acting on it."""
+    if signum in _STOPS:
+        _pending[:] = [_STOPS[signum][0]]
+
+
+def _on_stop(signum: int, frame: FrameType | None) -> None:
+    _record(signum, frame)
     _raise_when_safe(frame)
 
 
-def _on_sigint(signum: int, frame: FrameType | None) -> None:
-    _pending[:] = [KeyboardInterrupt]
-    _raise_when_safe(frame)
+_on_sigterm = _on_sigint = _on_stop
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
@@ -86,15 +97,18 @@ class _Group(click.Group):
         except SybilgraphError as err:
             click.echo(f"Error: {err}", err=True)
             ctx.exit(err.exit_code)
-        except KeyboardInterrupt:
-            click.echo(f"Interrupted; {_OUTPUT_STATE}", err=True)
-            ctx.exit(130)
-        except Terminated:
-            click.echo(f"Terminated; {_OUTPUT_STATE}", err=True)
-            ctx.exit(143)
+        except (KeyboardInterrupt, Terminated) as stop:
+            ctx.exit(_report_stop(type(stop)))
 
 
 _OUTPUT_STATE = "outputs are written atomically, so each output directory is as it was or complete."
+
+
+def _report_stop(kind: type[BaseException]) -> int:
+    """Say that the run was stopped, and return its exit code."""
+    _, code, verb = next(stop for stop in _STOPS.values() if stop[0] is kind)
+    click.echo(f"{verb}; {_OUTPUT_STATE}", err=True)
+    return code
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
@@ -133,8 +147,8 @@ def main() -> None:
     acted on as soon as that call returns; one still waiting when the command has finished
     gives the exit code of an interrupted run (its outputs are complete).
     """
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    signal.signal(signal.SIGINT, _on_sigint)
+    for number in _STOPS:
+        signal.signal(number, _on_stop)
     if hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, _on_alarm)
     code: int | str | None = 0
@@ -146,16 +160,9 @@ def main() -> None:
         # From here on a signal is only recorded: nothing is left to stop.
         for name in ("SIGTERM", "SIGINT", "SIGALRM"):
             if hasattr(signal, name):
-                signal.signal(getattr(signal, name), _record_only)
+                signal.signal(getattr(signal, name), _record)
         if hasattr(signal, "setitimer"):
             signal.setitimer(signal.ITIMER_REAL, 0)
     if _pending:
-        interrupted = _pending.pop()
-        verb, code = ("Terminated", 143) if interrupted is Terminated else ("Interrupted", 130)
-        click.echo(f"{verb}; {_OUTPUT_STATE}", err=True)
+        code = _report_stop(_pending.pop())
     sys.exit(code)
-
-
-def _record_only(signum: int, frame: FrameType | None) -> None:
-    if signum in (signal.SIGTERM, signal.SIGINT):
-        _pending[:] = [Terminated if signum == signal.SIGTERM else KeyboardInterrupt]
