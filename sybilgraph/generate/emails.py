@@ -131,7 +131,33 @@ def gmail_variants(rng: np.random.Generator, n: int, n_bases: int) -> pl.Series:
     local = pl.select(
         pl.when(pl.Series(rng.random(n) < 0.5)).then(pl.concat_str([local, tag])).otherwise(local)
     ).to_series()
-    return at(local, "gmail.com")
+    return at(_distinct_variants(local), "gmail.com")
+
+
+def _distinct_variants(local: pl.Series) -> pl.Series:
+    """Give repeated variants a numbered ``+tag`` (``+2``, ``+3``...), as a farm must when the
+    provider says an address is taken: each address differs, the mailbox stays the same.
+
+    Examples
+    --------
+    >>> _distinct_variants(pl.Series(["ab", "ab", "ab+x", "ab+x", "c"])).to_list()
+    ['ab', 'ab+2', 'ab+x', 'ab+x2', 'c']
+    """
+    frame = pl.DataFrame({"local": local})
+    for _ in range(50):
+        nth = pl.int_range(pl.len()).over("local")
+        if frame.select(nth.max()).item() == 0:
+            return frame["local"]
+        number = (nth + 1).cast(pl.String)
+        frame = frame.select(
+            pl.when(nth == 0)
+            .then(pl.col("local"))
+            .when(pl.col("local").str.contains("+", literal=True))
+            .then(pl.concat_str([pl.col("local"), number]))
+            .otherwise(pl.concat_str([pl.col("local"), pl.lit("+"), number]))
+            .alias("local")
+        )
+    raise AssertionError("could not make e-mail variants distinct")
 
 
 def person_like_locals(rng: np.random.Generator, n: int) -> list[str]:
