@@ -1,10 +1,7 @@
 """Detection quality of the real pipeline on generated scenarios.
 
-Both tests assert the engine's acceptance figures except one: every operation of 15 or more
-accounts must have recall >= 0.95, and proxy farms reach 0.83-0.90 because about a tenth of
-their accounts are camouflaged on residential IPs of their own and share nothing with the farm
-but a sign-up burst and popular cover-traffic templates (docs/evaluation.md, open work). Recall
-is held to 0.8 here so that a regression still fails.
+Both tests assert all six acceptance checks of ``sybilgraph evaluate`` (docs/evaluation.md):
+the bundled sample, and medium seed 1 generated afresh (slow).
 """
 
 from __future__ import annotations
@@ -28,11 +25,16 @@ def evaluate_run(data: Path, out: Path) -> Evaluation:
 
 def assert_quality(ev: Evaluation) -> None:
     checks = ev.passes()
-    for name in ("op_main_share", "precision", "ops_rank_above_benign", "lookalike_fpr", "ari"):
-        assert checks[name], ev.to_table()
-    ops = ev.operations.filter(ev.operations["size"] >= 15)
-    for row in ops.iter_rows(named=True):
-        assert row["recall"] >= 0.8, (row["operation_id"], row["recall"])
+    assert set(checks) == {
+        "op_recall",
+        "op_main_share",
+        "precision",
+        "ops_rank_above_benign",
+        "lookalike_fpr",
+        "ari",
+    }
+    failed = [name for name, ok in checks.items() if not ok]
+    assert not failed, ev.to_table()
 
 
 def test_sample_scenario(tmp_path: Path) -> None:
