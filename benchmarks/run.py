@@ -6,14 +6,18 @@ The floor is the least any tool must do with the same events: one streaming scan
 them by (account, ip). Each measurement runs in its own child process under
 ``/usr/bin/time -v`` (wall time and peak resident memory); floor and analyze runs alternate so
 that machine noise hits both alike. The scenario is generated once and cached under
-``benchmarks/cache/``. Results go to ``benchmarks/results/<preset>-<seed>.json``.
+``benchmarks/cache/``, with a digest of the generator's source: a cache written by another
+version of the generator is generated again. Results go to
+``benchmarks/results/<preset>-<seed>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,7 +43,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     data = HERE / "cache" / f"{args.preset}-{args.seed}"
-    if not (data / "events.parquet").exists():
+    stamp = data / "generator.sha256"
+    if not stamp.exists() or stamp.read_text().strip() != _generator_digest():
+        shutil.rmtree(data, ignore_errors=True)
         subprocess.run(
             [
                 sys.executable,
@@ -56,6 +62,7 @@ def main(argv: list[str]) -> int:
             ],
             check=True,
         )
+        stamp.write_text(_generator_digest() + "\n")
     events = data / "events.parquet"
     floor_runs, analyze_runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,6 +113,14 @@ def main(argv: list[str]) -> int:
         + "\n"
     )
     return 0
+
+
+def _generator_digest() -> str:
+    """SHA-256 over the generator's source files: what the cached scenario depends on."""
+    digest = hashlib.sha256()
+    for path in sorted((HERE.parent / "sybilgraph" / "generate").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _evaluate(out: Path, truth: Path) -> dict[str, object]:
