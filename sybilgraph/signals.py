@@ -550,8 +550,9 @@ def _sync_tokens(
 ) -> pl.LazyFrame:
     """Tokens "value used within window w" on ``sync_offsets`` shifted grids.
 
-    Events are grouped on (account, value, grid, window number) first and the readable token
-    (``value @ window start``) is formatted on that aggregate, not per event.
+    Events are grouped on (account, value, grid, window number) first; tokens used by fewer
+    than ``min_accounts_per_value`` accounts are dropped, and the readable token (``value @
+    window start``) is formatted on what is left, not per event.
     """
     width = settings.sync_window_minutes * 60
     epoch = pl.col(schema.TIMESTAMP).dt.epoch("s")
@@ -583,13 +584,17 @@ def _sync_tokens(
         start.cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M"),
         pl.lit(settings.sync_window_minutes),
     )
+    token = ["_value", "_shift", "_bucket"]
     return (
-        tokens.group_by(ACCOUNT_KEY, "_value", "_shift", "_bucket")
+        tokens.group_by(ACCOUNT_KEY, *token)
         .agg(
             pl.len().cast(pl.Int64).alias("n_events"),
             pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
             pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
         )
+        # Most tokens are one account's own hour: they link nobody and would be dropped when
+        # encoded (min_accounts_per_value), so they are dropped before a label is formatted.
+        .filter(pl.len().over(token) >= settings.min_accounts_per_value)
         .select(
             pl.col(ACCOUNT_KEY),
             label.alias(schema.SIGNAL_VALUE),
