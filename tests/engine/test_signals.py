@@ -174,7 +174,8 @@ def test_spool_on_disk_gives_the_same_observations(tmp_path: Path) -> None:
         prompt_fingerprint=[f"p{i % 97}" if i % 2 else f"own{i}" for i in range(n)],
         timestamp=[
             # 360 requests an hour, so IPs and prompts recur on other accounts within a window.
-            dt.datetime(2025, 5, 1, tzinfo=UTC) + dt.timedelta(seconds=10 * i) for i in range(n)
+            dt.datetime(2025, 5, 1, tzinfo=UTC) + dt.timedelta(seconds=10 * i)
+            for i in range(n)
         ],
     )
     s = Settings(sync_types=("ip", "prompt_fingerprint"))
