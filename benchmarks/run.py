@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
 def _warm(data: Path) -> None:
     """Read the scenario's files once, untimed, so that the first floor run does not pay for a
     cold disk that every later run is spared (on the article, a cold first read made the floor
-    58 s instead of 20 s)."""
+    58.5 s instead of about 13 s)."""
     for path in sorted(data.glob("*.parquet")):
         with path.open("rb") as f:
             while f.read(1 << 24):
