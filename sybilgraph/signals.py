@@ -392,12 +392,17 @@ def _event_signal(spool: pl.LazyFrame, col: str) -> pl.LazyFrame:
         spool.select(ACCOUNT_KEY, schema.TIMESTAMP, pl.col(col).alias(schema.SIGNAL_VALUE))
         .drop_nulls(schema.SIGNAL_VALUE)
         .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_events"),
-            pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
-            pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
-        )
+        .agg(*_usage())
     )
+
+
+def _usage() -> list[pl.Expr]:
+    """What every (account, value) row of the events records: requests, first and last seen."""
+    return [
+        pl.len().cast(pl.Int64).alias("n_events"),
+        pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
+        pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
+    ]
 
 
 def _mostly_distinct(spool: pl.LazyFrame, col: str, head: int = 100_000) -> bool:
@@ -432,11 +437,7 @@ def _shared_event_signal(spool: pl.LazyFrame, col: str) -> pl.DataFrame:
         .join(shared_hashes.lazy(), on="_h", how="semi")
         .drop("_h")
         .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_events"),
-            pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
-            pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
-        )
+        .agg(*_usage())
         .collect(engine="streaming")
     )
     return _shared_only(grouped)
@@ -587,11 +588,7 @@ def _sync_tokens(
     token = ["_value", "_shift", "_bucket"]
     return (
         tokens.group_by(ACCOUNT_KEY, *token)
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_events"),
-            pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
-            pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
-        )
+        .agg(*_usage())
         # Most tokens are one account's own hour: they link nobody and would be dropped when
         # encoded (min_accounts_per_value), so they are dropped before a label is formatted.
         .filter(pl.len().over(token) >= settings.min_accounts_per_value)
