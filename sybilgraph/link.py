@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from sybilgraph.link_kernel import NO_VALUE, Incidence, candidate_bound, score_accounts
+from sybilgraph.link_kernel import NO_VALUE, Incidence, candidate_bound, hub_table, score_accounts
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -262,6 +262,7 @@ def link(
         max(_max_id(edges.get_column("account")), _max_id(account_org.get_column("account"))) + 1
     )
     inc = _incidence(edges, n_accounts, table.weight.size, settings.seed)
+    hubs = hub_table(inc, table.weight, table.family, table.grid)
     org = _org_codes(account_org, n_accounts)
     k = settings.hub_neighbours
     bound = candidate_bound(inc, k)
@@ -286,6 +287,7 @@ def link(
             accounts,
             offsets,
             inc,
+            hubs,
             k,
             table.weight,
             table.family,

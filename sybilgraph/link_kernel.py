@@ -8,17 +8,26 @@ nothing beyond the pairs that pass, so they are compiled with numba and run on e
 
 For each account ``a`` (in the order of its rank, see below):
 
-1. every account ``b`` of lower rank that shares one of ``a``'s small values is listed once per
-   shared value, and every account at most ``k`` places away from ``a`` in the ring of one of its
-   hub values is listed once; sorting the list groups each candidate partner with the small
-   values the two share;
+1. every account ``b`` of lower rank that shares one of ``a``'s small values, or that is at most
+   ``k`` places away from ``a`` in the ring of one of its hub values, gets a slot the first
+   time it is met, and each small value the two share is listed with the slot. A scratch
+   array over all accounts holds the slot of each partner met, tagged with the current
+   account, so it never needs clearing between accounts. A counting sort by slot then groups
+   the small values by partner in two linear passes (sorting the list instead cost a
+   logarithmic factor per entry);
 2. ``a``'s hub values are marked, and each partner's hub values are checked against the marks
-   (partners have the lower rank, so the shorter hub list is the one walked);
+   (partners have the lower rank, so the shorter hub list is the one walked). This check is
+   most of the work: active accounts have hundreds of hub values, and so do their partners.
+   The hub lists are ordered by family and grid code, strongest value first
+   (:class:`HubTable`), so the walk skips the rest of a group as soon as nothing left in it
+   could change the pair's weight;
 3. per evidence family, the two strongest shared values combine as a noisy-OR, gridded tokens
    counting once at their strongest, and families add up.
 
 Accounts are ranked by the number of their hub values (ties by id); each pair is scored once,
-by its account of higher rank.
+by its account of higher rank. Partners are scored in the order they were met (the caller
+sorts the pairs); a pair's weight depends on the values it shares, not on the order they are
+met in, since only maxima are kept and families are summed in a fixed order.
 """
 
 from __future__ import annotations
@@ -28,10 +37,14 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-__all__ = ["NO_VALUE", "Incidence", "candidate_bound", "score_accounts"]
+__all__ = ["NO_VALUE", "HubTable", "Incidence", "candidate_bound", "hub_table", "score_accounts"]
 
 #: Value id that marks a partner proposed by a hub ring (no small value shared on that row).
 NO_VALUE = 0xFFFFFFFF
+
+# The two halves of a 64-bit word that packs two 32-bit fields.
+_LOW = 0xFFFFFFFF
+_HIGH = ~0xFFFFFFFF
 
 
 class Incidence(NamedTuple):
@@ -56,22 +69,139 @@ class Incidence(NamedTuple):
     rank: np.ndarray
 
 
-@nb.njit(cache=True, nogil=True)
-def _gather(a: int, inc: Incidence, k: int, buf: np.ndarray) -> int:
-    """Fill ``buf`` with ``b << 32 | v`` for ``a``'s partners ``b`` of lower rank, sorted.
+class HubTable(NamedTuple):
+    """The hub values as the scoring loop walks them.
 
-    ``v`` is a small value both share, or :data:`NO_VALUE` for a partner proposed by a hub
-    ring. Returns the number of entries.
+    The hub values get dense ids ordered by family, grid code and decreasing weight (ties by
+    value id), so each (family, grid code) group is a run of ids, strongest first. ``ids``
+    (int32) holds each account's hub values as dense ids, increasing, with the row pointers of
+    :attr:`Incidence.hub_ptr_by_account`. Per dense id: ``weight`` (float64), ``family`` and
+    ``grid`` (int64), and ``group_end`` (int64), the first id of the next group.
+    """
+
+    ids: np.ndarray
+    weight: np.ndarray
+    family: np.ndarray
+    grid: np.ndarray
+    group_end: np.ndarray
+
+
+def hub_table(inc: Incidence, weight: np.ndarray, family: np.ndarray, grid: np.ndarray) -> HubTable:
+    """The :class:`HubTable` of an incidence, given the per-value attributes.
+
+    Examples
+    --------
+    >>> e = np.array([0, 2, 3], dtype=np.int64)
+    >>> inc = Incidence(
+    ...     small_ptr_by_account=np.zeros(3, dtype=np.int64), small_values=e[:0],
+    ...     hub_ptr_by_account=np.array([0, 2, 3]), hub_values=np.array([0, 1, 1]),
+    ...     ring_pos=np.array([0, 0, 1]), small_ptr=np.zeros(3, dtype=np.int64),
+    ...     small_acc=e[:0], ring_ptr=np.array([0, 1, 3]), ring_acc=np.array([0, 0, 1]),
+    ...     rank=np.array([1, 0]))
+    >>> t = hub_table(inc, np.array([0.2, 0.5]), np.zeros(2, np.uint16), np.zeros(2, np.uint8))
+    >>> t.ids.tolist(), t.weight.tolist(), t.group_end.tolist()
+    ([0, 1, 0], [0.5, 0.2], [2, 2])
+    """
+    hub = np.flatnonzero(np.diff(inc.ring_ptr))
+    hub = hub[np.lexsort((hub, -weight[hub], grid[hub], family[hub]))]
+    hub_family = family[hub].astype(np.int64)
+    hub_grid = grid[hub].astype(np.int64)
+    # A group ends where the (family, grid code) pair changes.
+    starts = np.flatnonzero(
+        np.concatenate(([True], (np.diff(hub_family) != 0) | (np.diff(hub_grid) != 0)))
+    )
+    sizes = np.diff(np.append(starts, hub.size))
+    dense = np.full(inc.ring_ptr.size - 1, -1, dtype=np.int32)
+    dense[hub] = np.arange(hub.size, dtype=np.int32)
+    ids = dense[inc.hub_values]
+    _sort_rows(inc.hub_ptr_by_account, ids)
+    return HubTable(
+        ids=ids,
+        weight=weight[hub].astype(np.float64),
+        family=hub_family,
+        grid=hub_grid,
+        group_end=np.repeat(starts + sizes, sizes).astype(np.int64),
+    )
+
+
+@nb.njit(cache=True, parallel=True)
+def _sort_rows(ptr: np.ndarray, x: np.ndarray) -> None:
+    """Sort each row ``x[ptr[i]:ptr[i + 1]]`` of a compressed-row table in place."""
+    for i in nb.prange(ptr.size - 1):
+        x[ptr[i] : ptr[i + 1]].sort()
+
+
+class _Partners(NamedTuple):
+    """The current account's partners by slot (int64 arrays, one entry per slot).
+
+    ``account``: the partner's id; ``tally``: how many small values the two share, then, once
+    grouped (:func:`_group`), where they end in the grouped list; ``hub_start``/``hub_end``:
+    the partner's row in :attr:`HubTable.ids`, and ``first_hub`` its first entry.
+    """
+
+    account: np.ndarray
+    tally: np.ndarray
+    hub_start: np.ndarray
+    hub_end: np.ndarray
+    first_hub: np.ndarray
+
+
+@nb.njit(cache=True, nogil=True)
+def _meet(b: int, s: int, inc: Incidence, hubs: HubTable, partners: _Partners) -> None:
+    """Give partner ``b`` slot ``s``.
+
+    The partner's first hub id is read here, while the listing has many reads in flight,
+    rather than when its hub values are walked, where the read would stall the walk.
+    """
+    partners.account[s] = b
+    partners.tally[s] = 0
+    start = inc.hub_ptr_by_account[b]
+    end = inc.hub_ptr_by_account[b + 1]
+    partners.hub_start[s] = start
+    partners.hub_end[s] = end
+    if end > start:
+        partners.first_hub[s] = hubs.ids[start]
+
+
+@nb.njit(cache=True, nogil=True)
+def _gather(
+    a: int,
+    stamp: int,
+    inc: Incidence,
+    hubs: HubTable,
+    k: int,
+    slot_of: np.ndarray,
+    partners: _Partners,
+    entry: np.ndarray,
+) -> tuple[int, int]:
+    """List ``a``'s partners of lower rank, each once, and the small values each shares.
+
+    A partner takes the next free slot ``s`` when first met, and ``slot_of[b]`` of partner
+    ``b`` becomes ``stamp | s``. ``stamp`` (in the high 32 bits) is unique to the current
+    account, so ``slot_of`` tells a partner already met from one met for an earlier account and
+    never needs clearing. Each small value ``v`` shared with the partner in slot ``s`` is
+    written to ``entry`` as ``s << 32 | v`` and counted; a partner proposed by a hub ring only
+    takes its slot. Returns the numbers of partners and of entries.
     """
     rank = inc.rank
     r_a = rank[a]
+    m = 0
     n = 0
     for p in range(inc.small_ptr_by_account[a], inc.small_ptr_by_account[a + 1]):
         v = inc.small_values[p]
         for j in range(inc.small_ptr[v], inc.small_ptr[v + 1]):
             b = inc.small_acc[j]
             if rank[b] < r_a:
-                buf[n] = (b << 32) | v
+                tag = slot_of[b]
+                if (tag & _HIGH) == stamp:
+                    s = tag & _LOW
+                else:
+                    s = m
+                    slot_of[b] = stamp | s
+                    _meet(b, s, inc, hubs, partners)
+                    m += 1
+                partners.tally[s] += 1
+                entry[n] = (s << 32) | v
                 n += 1
     for p in range(inc.hub_ptr_by_account[a], inc.hub_ptr_by_account[a + 1]):
         v = inc.hub_values[p]
@@ -79,32 +209,37 @@ def _gather(a: int, inc: Incidence, k: int, buf: np.ndarray) -> int:
         d = inc.ring_ptr[v + 1] - start
         r = inc.ring_pos[p]
         for step in range(1, min(k, d // 2) + 1):
-            b = inc.ring_acc[start + (r + step) % d]
-            if rank[b] < r_a:
-                buf[n] = (b << 32) | NO_VALUE
-                n += 1
-            b = inc.ring_acc[start + (r - step) % d]
-            if rank[b] < r_a:
-                buf[n] = (b << 32) | NO_VALUE
-                n += 1
-    buf[:n].sort()
-    return n
+            for offset in (step, -step):
+                b = inc.ring_acc[start + (r + offset) % d]
+                if rank[b] < r_a and (slot_of[b] & _HIGH) != stamp:
+                    slot_of[b] = stamp | m
+                    _meet(b, m, inc, hubs, partners)
+                    m += 1
+    return m, n
 
 
 @nb.njit(cache=True, nogil=True)
-def _take(
-    v: int,
-    weight: np.ndarray,
-    family: np.ndarray,
-    grid: np.ndarray,
-    top: np.ndarray,
-    gmax: np.ndarray,
-    seen: np.ndarray,
-) -> None:
-    """Add shared value ``v`` to the per-family running maxima of the current pair."""
-    f = family[v]
-    w = weight[v]
-    g = grid[v]
+def _group(m: int, n: int, tally: np.ndarray, entry: np.ndarray, values: np.ndarray) -> None:
+    """Counting sort of the first ``n`` entries by slot, keeping their values.
+
+    ``tally`` holds the number of entries of each of the ``m`` slots. On return it holds where
+    they end: the small values of slot ``s`` are ``values[tally[s - 1]:tally[s]]`` (from 0 for
+    slot 0).
+    """
+    total = 0
+    for s in range(m):
+        c = tally[s]
+        tally[s] = total
+        total += c
+    for q in range(n):
+        s = entry[q] >> 32
+        values[tally[s]] = entry[q] & _LOW
+        tally[s] += 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _take(w: float, f: int, g: int, top: np.ndarray, gmax: np.ndarray, seen: np.ndarray) -> None:
+    """Add a shared value (weight ``w``, family ``f``, grid code ``g``) to the current pair."""
     seen[f] = True
     if g == 0:
         if w > top[f, 0]:
@@ -114,6 +249,58 @@ def _take(
             top[f, 1] = w
     elif w > gmax[f, g]:
         gmax[f, g] = w
+
+
+@nb.njit(cache=True, nogil=True)
+def _take_hubs(
+    s: int,
+    partners: _Partners,
+    hubs: HubTable,
+    marked: np.ndarray,
+    top: np.ndarray,
+    gmax: np.ndarray,
+    seen: np.ndarray,
+) -> None:
+    """Add the hub values the partner in slot ``s`` shares with the current account.
+
+    The current account's hub values are ``marked``. The partner's come by group (family and
+    grid code), strongest first, so the rest of a group is skipped once it could not change
+    the pair: when the group's second strongest ungridded value (the strongest gridded one)
+    so far is at least as strong as the value at hand. That bar is only used once positive,
+    when the family has been seen already.
+    """
+    ids = hubs.ids
+    p = partners.hub_start[s]
+    end = partners.hub_end[s]
+    if p == end:
+        return
+    h = partners.first_hub[s]
+    while True:
+        f = hubs.family[h]
+        g = hubs.grid[h]
+        group_end = hubs.group_end[h]
+        bar = top[f, 1] if g == 0 else gmax[f, g]
+        full = bar > 0.0 and hubs.weight[h] <= bar
+        while not full:
+            if marked[h]:
+                w = hubs.weight[h]
+                _take(w, f, g, top, gmax, seen)
+                full = g != 0 or top[f, 1] >= w
+                if full:
+                    break
+            p += 1
+            if p == end:
+                return
+            h = ids[p]
+            if h >= group_end:
+                break
+        if full:
+            p += 1
+            while p < end and ids[p] < group_end:
+                p += 1
+            if p == end:
+                return
+            h = ids[p]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -152,6 +339,7 @@ def score_accounts(
     accounts: np.ndarray,
     offsets: np.ndarray,
     inc: Incidence,
+    hubs: HubTable,
     k: int,
     weight: np.ndarray,
     family: np.ndarray,
@@ -165,12 +353,13 @@ def score_accounts(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Score the candidate pairs of the given accounts with their partners of lower rank.
 
-    Account ``accounts[i]`` writes the pairs that may pass (its partner's id, increasing) from
-    ``offsets[i]`` on; ``offsets`` is the running sum of :func:`candidate_bound`. Returns
-    ``(b, weight, n_families, n_passing, n_candidates)``: the first three by slot, the last two
-    by account. ``weight`` includes the organisation discount and is not yet rounded, so pairs
-    within 1e-6 below ``floor`` are kept for the caller's exact test. Grid codes run from 1 to
-    ``n_grid_codes - 1``; 0 marks a value that is not gridded.
+    Account ``accounts[i]`` writes the pairs that may pass (its partners' ids, in the order
+    they were met) from ``offsets[i]`` on; ``offsets`` is the running sum of
+    :func:`candidate_bound`. Returns ``(b, weight, n_families, n_passing, n_candidates)``: the
+    first three by slot, the last two by account. ``weight`` includes the organisation discount
+    and is not yet rounded, so pairs within 1e-6 below ``floor`` are kept for the caller's exact
+    test. ``hubs`` is :func:`hub_table` of ``inc``; ``weight``, ``family`` and ``grid`` are by
+    value id. Grid codes run from 1 to ``n_grid_codes - 1``; 0 marks a value that is not gridded.
     """
     n_slots = offsets[-1]
     out_b = np.zeros(n_slots, dtype=np.uint32)
@@ -178,16 +367,29 @@ def score_accounts(
     out_f = np.zeros(n_slots, dtype=np.uint8)
     n_pass = np.zeros(accounts.size, dtype=np.int64)
     n_cand = np.zeros(accounts.size, dtype=np.int64)
-    # Accounts go to the threads in blocks, each block with its own scratch space: a mark per
-    # value (set for the current account's hub values) and the partner list. A few hundred
-    # blocks balance the threads without clearing a mark array per handful of accounts.
+    n_accounts = inc.rank.size
+    hub_ptr = inc.hub_ptr_by_account
+    # Accounts go to the threads in blocks, each block with its own scratch space: a partner
+    # slot per account and a mark per hub value (both left clean for the next account), and
+    # the partner lists. A few hundred blocks balance the threads.
     block = max(64, accounts.size // 256)
     n_blocks = (accounts.size + block - 1) // block
     for blk in nb.prange(n_blocks):
         lo = blk * block
         hi = min(accounts.size, lo + block)
-        marked = np.zeros(weight.size, dtype=np.bool_)
-        buf = np.empty(max(1, np.max(offsets[lo + 1 : hi + 1] - offsets[lo:hi])), dtype=np.int64)
+        slot_of = np.zeros(n_accounts, dtype=np.int64)
+        marked = np.zeros(hubs.weight.size, dtype=np.bool_)
+        longest = max(1, np.max(offsets[lo + 1 : hi + 1] - offsets[lo:hi]))
+        entry = np.empty(longest, dtype=np.int64)
+        values = np.empty(longest, dtype=np.int64)
+        most = min(longest, n_accounts)
+        partners = _Partners(
+            account=np.empty(most, dtype=np.int64),
+            tally=np.empty(most, dtype=np.int64),
+            hub_start=np.empty(most, dtype=np.int64),
+            hub_end=np.empty(most, dtype=np.int64),
+            first_hub=np.empty(most, dtype=np.int64),
+        )
         top = np.zeros((n_families, 2), dtype=np.float64)
         gmax = np.zeros((n_families, n_grid_codes), dtype=np.float64)
         seen = np.zeros(n_families, dtype=np.bool_)
@@ -196,27 +398,20 @@ def score_accounts(
             if offsets[i + 1] == start:
                 continue
             a = accounts[i]
-            n = _gather(a, inc, k, buf)
-            hub_ptr = inc.hub_ptr_by_account
-            hub_values = inc.hub_values
+            m, n = _gather(a, (i + 1) << 32, inc, hubs, k, slot_of, partners, entry)
+            _group(m, n, partners.tally, entry, values)
             for p in range(hub_ptr[a], hub_ptr[a + 1]):
-                marked[hub_values[p]] = True
+                marked[hubs.ids[p]] = True
             kept = 0
-            m = 0
-            t = 0
-            while t < n:
-                b = buf[t] >> 32
-                while t < n and (buf[t] >> 32) == b:
-                    v = buf[t] & NO_VALUE
-                    if v != NO_VALUE:
-                        _take(v, weight, family, grid, top, gmax, seen)
-                    t += 1
-                for p in range(hub_ptr[b], hub_ptr[b + 1]):
-                    v = hub_values[p]
-                    if marked[v]:
-                        _take(v, weight, family, grid, top, gmax, seen)
+            first = 0
+            for s in range(m):
+                for t in range(first, partners.tally[s]):
+                    v = values[t]
+                    _take(weight[v], family[v], grid[v], top, gmax, seen)
+                first = partners.tally[s]
+                _take_hubs(s, partners, hubs, marked, top, gmax, seen)
                 w, nf = _settle(top, gmax, seen)
-                m += 1
+                b = partners.account[s]
                 if org[a] >= 0 and org[a] == org[b]:
                     w = w * org_discount
                 if nf >= min_types and w >= floor - 1e-6:
@@ -225,7 +420,7 @@ def score_accounts(
                     out_f[start + kept] = nf
                     kept += 1
             for p in range(hub_ptr[a], hub_ptr[a + 1]):
-                marked[hub_values[p]] = False
+                marked[hubs.ids[p]] = False
             n_pass[i] = kept
             n_cand[i] = m
     return out_b, out_w, out_f, n_pass, n_cand
