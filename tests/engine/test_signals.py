@@ -48,6 +48,19 @@ def test_ip_prefixes_v4_and_v6() -> None:
     )
 
 
+@pytest.mark.parametrize("bits", range(8, 33))
+def test_ipv4_networks_match_the_standard_library(bits: int) -> None:
+    rng = random.Random(bits)
+    ips = [str(ipaddress.IPv4Address(rng.getrandbits(32))) for _ in range(300)]
+    ips += ["0.0.0.0", "255.255.255.255", "2001:db8::1", "not an ip"]
+    got = pl.DataFrame({"ip": ips}).select(signals._ipv4_network(pl.col("ip"), bits))
+    want = [
+        str(ipaddress.ip_network(f"{ip}/{bits}", strict=False)) if "." in ip else None
+        for ip in ips[:-1]
+    ] + [None]
+    assert got.to_series().to_list() == want
+
+
 def test_empty_strings_are_not_values() -> None:
     ev = events(account_id=["a", "b"], device_id=["", "   "])
     obs = build_observations(ev, None, None, Settings())
