@@ -38,7 +38,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from sybilgraph.link_kernel import NO_VALUE, Incidence, candidate_bound, hub_table, score_accounts
+from sybilgraph.link_kernel import (
+    VALUE_LIMIT,
+    Incidence,
+    candidate_bound,
+    hub_table,
+    score_accounts,
+)
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -115,7 +121,7 @@ def _csr(rows: np.ndarray, n_rows: int) -> np.ndarray:
 
 def _incidence(edges: pl.DataFrame, n_accounts: int, n_values: int, seed: int) -> Incidence:
     """The linking edges as the compiled loops walk them (see :class:`Incidence`)."""
-    if n_values >= NO_VALUE:
+    if n_values >= VALUE_LIMIT:
         raise ValueError(f"too many distinct values to link ({n_values:,})")
     small = edges.filter(~pl.col("hub")).select("account", "value")
     hub = edges.filter(pl.col("hub")).select("account", "value")

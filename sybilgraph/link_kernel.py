@@ -37,10 +37,10 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-__all__ = ["NO_VALUE", "HubTable", "Incidence", "candidate_bound", "hub_table", "score_accounts"]
+__all__ = ["VALUE_LIMIT", "HubTable", "Incidence", "candidate_bound", "hub_table", "score_accounts"]
 
-#: Value id that marks a partner proposed by a hub ring (no small value shared on that row).
-NO_VALUE = 0xFFFFFFFF
+#: Value ids must stay below this: the loops pack a value id in the low 32 bits of a word.
+VALUE_LIMIT = 0xFFFFFFFF
 
 # The two halves of a 64-bit word that packs two 32-bit fields.
 _LOW = 0xFFFFFFFF
