@@ -185,6 +185,7 @@ def _run(
         settings,
         signal_columns=ev.signal_columns if ev is not None else None,
         n_events=ev.n_valid if ev is not None else None,
+        stripped=True,
         spool_dir=scratch,
         progress=note,
     )

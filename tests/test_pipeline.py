@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 import sybilgraph
+from sybilgraph.pipeline import run
 from sybilgraph.settings import Settings
 
 #: The manifest and the report record how long each stage took and how much memory it used;
@@ -97,3 +98,16 @@ def test_manifest_records_settings_counts_and_stage_timings(
     ]
     assert summary["peak_memory_mb"] > 0
     assert summary["counts"]["accounts"] == 630
+
+
+def test_padded_and_clean_spellings_of_a_value_are_one_value() -> None:
+    events = pl.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "device_id": [" d1", "d1\t", "d1", "d2"],
+            "user_agent": ["curl", " curl ", "wget", "wget"],
+        }
+    )
+    values = run(events).table.values
+    shared = sorted(values.select("signal_type", "signal_value", "degree").rows())
+    assert shared == [("device_id", "d1", 3), ("user_agent", "curl", 2), ("user_agent", "wget", 2)]

@@ -23,7 +23,15 @@ from sybilgraph.load.columns import file_renames
 from sybilgraph.load.escape import shown, shown_path
 from sybilgraph.load.scan import read_columns, reading, scan_source
 from sybilgraph.load.sources import Source, expand_sources, file_sha256
-from sybilgraph.load.validate import ROW_INDEX, Check, Rule, apply_rules, is_ip, valid_rows
+from sybilgraph.load.validate import (
+    ROW_INDEX,
+    Check,
+    Rule,
+    apply_rules,
+    has_padding,
+    is_ip,
+    valid_rows,
+)
 from sybilgraph.settings import Settings
 
 __all__ = [
@@ -80,7 +88,9 @@ class Loaded:
     kind : str
         ``"events"``, ``"accounts"`` or ``"edges"``.
     frame : pl.LazyFrame
-        Valid rows only, with the contract's column names and canonical types.
+        Valid rows only, with the contract's column names and canonical types. Text signal
+        values have no surrounding whitespace (and are never empty): IPs and e-mails with any
+        fail their check, and other signal columns are stripped in the files that need it.
     rejects : pl.DataFrame
         ``source``, ``row`` (1-based data row within its file), ``reason``, ``column``: one row
         per rejected input row, in file and row order. A row with several problems is listed
@@ -381,10 +391,14 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
             valid = valid_rows(checks)
             row_rejects = [c for c in checks if c.action == "reject"]
             drops = [c for c in checks if c.action == "drop"]
+            # Stripping a column costs as much as reading it, and few files need it: the
+            # counting pass finds the text signal columns that do.
+            text = [r.name for r in rules if r.parser == "text" and r.name in signals]
             stats = flagged.select(
                 pl.len().alias("rows"),
                 *[(pl.col(c.flag) & valid).sum().alias(c.flag) for c in drops],
                 _touch_every_value(file, [outputs[c] for c in columns]),
+                *[has_padding(outputs[c]).any().alias(f"__padded_{c}") for c in text],
             )
             bad = flagged.filter(~valid).select(ROW_INDEX, *[c.flag for c in row_rejects])
             with reading(source):
@@ -399,7 +413,13 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
             )
             if row_rejects:
                 rejects.append(_first_problems(bad_df, row_rejects, source.path))
-            frames.append(flagged.filter(valid).select(outputs[c] for c in columns))
+            padded = {c for c in text if stats_df[f"__padded_{c}"][0]}
+            frames.append(
+                flagged.filter(valid).select(
+                    outputs[c].str.strip_chars().alias(c) if c in padded else outputs[c]
+                    for c in columns
+                )
+            )
         inputs.append(
             InputFile(
                 source.path,

@@ -39,6 +39,7 @@ __all__ = [
     "Check",
     "Rule",
     "apply_rules",
+    "has_padding",
     "is_ip",
     "text_values",
     "valid_rows",
@@ -94,6 +95,21 @@ def text_values(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """
     text = raw if isinstance(dtype, pl.String) else raw.cast(pl.String)
     return pl.when(text.str.contains(r"\S")).then(text)
+
+
+def has_padding(text: pl.Expr) -> pl.Expr:
+    """True where a string has leading or trailing whitespace (null stays null).
+
+    Measuring the stripped string is several times cheaper than building it, so this is how a
+    column is checked before it is stripped.
+
+    Examples
+    --------
+    >>> pl.DataFrame({"x": ["a", " a", "a\\t", "a b", None]}).select(
+    ...     has_padding(pl.col("x"))).to_series().to_list()
+    [False, True, True, False, None]
+    """
+    return text.str.strip_chars().str.len_bytes() != text.str.len_bytes()
 
 
 def is_ip(text: pl.Expr) -> pl.Expr:

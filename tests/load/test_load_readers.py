@@ -94,6 +94,21 @@ def test_blank_values_are_missing(tmp_path: Path) -> None:
     assert loaded.dropped_values.height == 0
 
 
+def test_text_signals_are_stripped_in_the_files_that_need_it(tmp_path: Path) -> None:
+    padded = _csv(
+        tmp_path / "a.csv",
+        'account_id,user_agent,device_id,tag\n a ," curl\t",d1," t1"\nb,curl,d2,t2\n',
+    )
+    clean = _csv(tmp_path / "b.csv", "account_id,user_agent,device_id,tag\nc,curl,d3,t3\n")
+    loaded = read_events([padded, clean], Settings(extra_signals=("tag",)))
+    out = loaded.frame.collect()
+    assert out["user_agent"].to_list() == ["curl", "curl", "curl"]
+    assert out["device_id"].to_list() == ["d1", "d2", "d3"]
+    assert out["tag"].to_list() == ["t1", "t2", "t3"]
+    # An account id is an identifier, not a signal value: it is kept as written.
+    assert out["account_id"].to_list() == [" a ", "b", "c"]
+
+
 def test_mapping_from_settings_and_extra_signals(tmp_path: Path) -> None:
     p = _csv(tmp_path / "e.csv", "user,ts,client_ip,tls_ja3\nu1,1713772800,10.0.0.1,abc\n")
     settings = Settings(
