@@ -86,16 +86,20 @@ def build_edges(
     encoded: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
     n_observations = 0
     for typ in list(by_type):
+        frames = by_type.pop(typ)
+        # A part has one row per (account, value) already; only a type made of several parts
+        # (IP prefixes of events and of sign-ups, bursts on shifted grids) is grouped again.
         observed = (
-            pl.concat(by_type.pop(typ), how="vertical")
+            frames[0]
+            if len(frames) == 1
+            else pl.concat(frames, how="vertical")
             .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
             .agg(
                 pl.col("n_events").sum(),
                 pl.col(schema.FIRST_SEEN).min(),
                 pl.col(schema.LAST_SEEN).max(),
             )
-            .collect(engine="streaming")
-        )
+        ).collect(engine="streaming")
         n_observations += observed.height
         values = (
             observed.group_by(schema.SIGNAL_VALUE)

@@ -112,12 +112,12 @@ class Observations:
     ----------
     parts
         ``(signal_type, frame)`` pairs; each frame has ``account_key, signal_value, n_events,
-        first_seen, last_seen``. One type may have several parts (``ip_prefix`` comes from
-        the events' IPs and from the sign-up IPs). The parts already in memory come first and
-        the synchrony tokens, each a further pass over the spooled events, last: that is the
-        order :func:`sybilgraph.edges.build_edges` encodes them in, one type at a time,
-        removing each from this list once encoded so that its strings are released before
-        the next pass.
+        first_seen, last_seen``, one row per (account, value). One type may have several
+        parts (``ip_prefix`` comes from the events' IPs and from the sign-up IPs). The parts
+        already in memory come first and the synchrony tokens, each a further pass over the
+        spooled events, last: that is the order :func:`sybilgraph.edges.build_edges`
+        encodes them in, one type at a time, removing each from this list once encoded so
+        that its strings are released before the next pass.
     activity
         One row per account seen anywhere: ``account_id, n_events, first_seen, last_seen,
         org_id, created_at, account_key`` (collected before any other pass, while nothing else
@@ -589,14 +589,17 @@ def _sync_tokens(
     window start``) is formatted on what is left, not per event.
     """
     width = settings.sync_window_minutes * 60
+    shifts = [grid * width // settings.sync_offsets for grid in range(settings.sync_offsets)]
+    # Tokens of different grids start at different seconds; a label to the minute is only
+    # unique when every grid starts on a minute.
+    start_format = "%Y-%m-%dT%H:%M" if all(s % 60 == 0 for s in shifts) else "%Y-%m-%dT%H:%M:%S"
     epoch = pl.col(schema.TIMESTAMP).dt.epoch("s")
     base = spool.with_columns(pl.col(col).alias("_value")).join(
         shared.rename({schema.SIGNAL_VALUE: "_value"}), on="_value", how="semi"
     )
     value = pl.col("_value")
     frames = []
-    for grid in range(settings.sync_offsets):
-        shift = grid * width // settings.sync_offsets
+    for shift in shifts:
         frames.append(
             base.select(
                 pl.col(ACCOUNT_KEY),
@@ -615,7 +618,7 @@ def _sync_tokens(
     label = pl.format(
         "{} @ {}/{}m",
         pl.col("_value"),
-        start.cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M"),
+        start.cast(pl.Datetime("us", "UTC")).dt.strftime(start_format),
         pl.lit(settings.sync_window_minutes),
     )
     token = ["_value", "_shift", "_bucket"]

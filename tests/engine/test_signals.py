@@ -229,3 +229,28 @@ def test_a_full_scratch_disk_is_a_clear_error(tmp_path: Path) -> None:
     ev = events(account_id=["a", "b"], ip=["10.0.0.1", "10.0.0.1"])
     with pytest.raises(ScratchError, match=r"scratch copy of the events.*TMPDIR"):
         build_observations(ev, None, None, Settings(), spool_dir=tmp_path)
+
+
+def test_every_part_has_one_row_per_account_and_value(
+    population: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    # The encoding groups a type again only when it has several parts.
+    events, accounts = population
+    obs = build_observations(events.lazy(), accounts.lazy(), None, Settings())
+    assert {typ for typ, _ in obs.parts} >= {"ip", "ip_prefix", "ip_window", "prompt_window"}
+    for typ, part in obs.parts:
+        frame = part.collect()
+        assert frame.height > 0, typ
+        assert not frame.select("account_key", "signal_value").is_duplicated().any(), typ
+
+
+def test_window_labels_tell_apart_grids_that_start_within_a_minute() -> None:
+    # One-minute windows on two grids start on the minute and on the half minute: a request
+    # at 10:00:40 is in the 10:00:00 window of one and the 10:00:30 window of the other.
+    at = dt.datetime(2025, 5, 1, 10, 0, 40, tzinfo=UTC)
+    ev = events(account_id=["a", "b"], ip=["10.0.0.1"] * 2, timestamp=[at, at])
+    s = Settings(sync_types=("ip",), sync_window_minutes=1, sync_offsets=2)
+    tokens = dict(build_observations(ev, None, None, s).parts)["ip_window"].collect()
+    assert sorted(
+        tokens.filter(pl.col("account_key") == tokens["account_key"][0])["signal_value"]
+    ) == ["10.0.0.1 @ 2025-05-01T10:00:00/1m", "10.0.0.1 @ 2025-05-01T10:00:30/1m"]
