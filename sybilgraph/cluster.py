@@ -118,7 +118,7 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
     weights = all_weights[strong]
     # Accounts with only weak pairs are isolated here: they cannot found or join a group,
     # only attach to one below.
-    graph = ig.Graph(n=int(nodes.size), edges=edge_list, directed=False)
+    graph = _graph(int(nodes.size), edge_list)
     with seeded(settings.seed):
         parts = graph.community_leiden(
             objective_function="CPM",
@@ -142,6 +142,22 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
         schema={"account": pl.UInt32, "cluster": pl.Int64, "subgroup": pl.Int64},
     )
     return Clustering(membership=membership, n_subgroups=int(sub.max()) + 1)
+
+
+def _graph(n: int, edges: np.ndarray) -> ig.Graph:
+    """An undirected igraph graph of ``n`` vertices and an ``(m, 2)`` array of edges.
+
+    Adding the edges to an empty graph takes half the time of passing them to the
+    constructor (5 against 10 s for 9.5 million edges); the graph is the same.
+
+    Examples
+    --------
+    >>> _graph(3, np.array([[0, 1], [1, 2]])).get_edgelist()
+    [(0, 1), (1, 2)]
+    """
+    graph = ig.Graph(n=n, directed=False)
+    graph.add_edges(edges)
+    return graph
 
 
 def _canonical_labels(labels: np.ndarray) -> np.ndarray:
