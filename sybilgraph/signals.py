@@ -242,11 +242,11 @@ def build_observations(
             parts.append((col, shared.lazy()))
             note(f"{col}: {shared.height:,} observations of shared values")
             if has_ts and col in settings.sync_types:
-                values = shared.select(schema.SIGNAL_VALUE).unique()
+                values = shared.get_column(schema.SIGNAL_VALUE)
                 windows.append(
                     (
                         _SYNC_TYPE_NAME.get(col, f"{col}_window"),
-                        _sync_tokens(spool, col, settings, rate, values.lazy()),
+                        _sync_tokens(spool, col, settings, rate, values),
                     )
                 )
     if edges is not None:
@@ -580,40 +580,46 @@ def _sync_rate(n_events: int, n_types: int, settings: Settings) -> float:
 
 
 def _sync_tokens(
-    spool: pl.LazyFrame, col: str, settings: Settings, rate: float, shared: pl.LazyFrame
+    spool: pl.LazyFrame, col: str, settings: Settings, rate: float, shared: pl.Series
 ) -> pl.LazyFrame:
     """Tokens "value used within window w" on ``sync_offsets`` shifted grids.
 
-    Events are grouped on (account, value, grid, window number) first; tokens used by fewer
-    than ``min_accounts_per_value`` accounts are dropped, and the readable token (``value @
-    window start``) is formatted on what is left, not per event.
+    Only the ``shared`` values (used by two accounts or more) can make a shared token. Each
+    is known by a 64-bit hash, distinct over them (:func:`_hashed_values`), so the events are
+    filtered, sampled and grouped on integers: (account, value, grid, window number). Tokens
+    used by fewer than ``min_accounts_per_value`` accounts are dropped, and the readable token
+    (``value @ window start``) is formatted on what is left, not per event. An unshared value
+    whose hash equals a shared one's makes tokens of its single account, which that filter
+    drops.
     """
     width = settings.sync_window_minutes * 60
     shifts = [grid * width // settings.sync_offsets for grid in range(settings.sync_offsets)]
     # Tokens of different grids start at different seconds; a label to the minute is only
     # unique when every grid starts on a minute.
     start_format = "%Y-%m-%dT%H:%M" if all(s % 60 == 0 for s in shifts) else "%Y-%m-%dT%H:%M:%S"
+    seed, named = _hashed_values(shared)
     epoch = pl.col(schema.TIMESTAMP).dt.epoch("s")
-    base = spool.with_columns(pl.col(col).alias("_value")).join(
-        shared.rename({schema.SIGNAL_VALUE: "_value"}), on="_value", how="semi"
+    base = (
+        spool.select(ACCOUNT_KEY, schema.TIMESTAMP, pl.col(col).alias("_value"))
+        .drop_nulls(["_value", schema.TIMESTAMP])
+        .select(ACCOUNT_KEY, schema.TIMESTAMP, _value_hash(pl.col("_value"), seed))
+        .filter(pl.col("_h").is_in(named.get_column("_h").implode()))
     )
-    value = pl.col("_value")
-    frames = []
-    for shift in shifts:
-        frames.append(
-            base.select(
-                pl.col(ACCOUNT_KEY),
-                pl.col(schema.TIMESTAMP),
-                value.alias("_value"),
-                pl.lit(shift, dtype=pl.Int64).alias("_shift"),
-                ((epoch + shift) // width).alias("_bucket"),
-            ).drop_nulls(["_value", "_bucket"])
+    frames = [
+        base.select(
+            pl.col(ACCOUNT_KEY),
+            pl.col(schema.TIMESTAMP),
+            pl.col("_h"),
+            pl.lit(shift, dtype=pl.Int64).alias("_shift"),
+            ((epoch + shift) // width).alias("_bucket"),
         )
+        for shift in shifts
+    ]
     tokens = pl.concat(frames, how="vertical")
+    token = ["_h", "_shift", "_bucket"]
     if rate < 1.0:
         threshold = int(rate * (2**64 - 1))
-        key = pl.struct("_value", "_shift", "_bucket").hash(seed=settings.seed)
-        tokens = tokens.filter(key <= threshold)
+        tokens = tokens.filter(pl.struct(token).hash(seed=settings.seed) <= threshold)
     start = (pl.col("_bucket") * width - pl.col("_shift")) * 1_000_000
     label = pl.format(
         "{} @ {}/{}m",
@@ -621,13 +627,13 @@ def _sync_tokens(
         start.cast(pl.Datetime("us", "UTC")).dt.strftime(start_format),
         pl.lit(settings.sync_window_minutes),
     )
-    token = ["_value", "_shift", "_bucket"]
     return (
         tokens.group_by(ACCOUNT_KEY, *token)
         .agg(*_usage())
         # Most tokens are one account's own hour: they link nobody and would be dropped when
         # encoded (min_accounts_per_value), so they are dropped before a label is formatted.
         .filter(pl.len().over(token) >= settings.min_accounts_per_value)
+        .join(named.lazy(), on="_h")
         .select(
             pl.col(ACCOUNT_KEY),
             label.alias(schema.SIGNAL_VALUE),
@@ -636,6 +642,29 @@ def _sync_tokens(
             pl.col(schema.LAST_SEEN),
         )
     )
+
+
+def _value_hash(value: pl.Expr, seed: int) -> pl.Expr:
+    """The 64-bit hash that stands for a shared value in the window tokens."""
+    return value.hash(seed=seed).alias("_h")
+
+
+def _hashed_values(values: pl.Series) -> tuple[int, pl.DataFrame]:
+    """The first seed of :data:`_KEY_SEEDS` under which the distinct ``values`` have distinct
+    64-bit hashes, and the table ``_h, _value`` under it.
+
+    Examples
+    --------
+    >>> seed, named = _hashed_values(pl.Series(["x", "y"]))
+    >>> named.columns, named.height
+    (['_h', '_value'], 2)
+    """
+    frame = values.unique().drop_nulls().to_frame("_value")
+    for seed in _KEY_SEEDS:
+        named = frame.select(_value_hash(pl.col("_value"), seed), "_value")
+        if named.get_column("_h").n_unique() == named.height:
+            return seed, named
+    raise RuntimeError(f"the {frame.height:,} shared values collide under every hash seed tried")
 
 
 def _edge_signals(

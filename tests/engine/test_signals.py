@@ -179,6 +179,34 @@ def test_account_keys_colliding_under_every_seed_are_an_error(monkeypatch) -> No
         build_observations(events(account_id=["a", "b"], ip=["x", "x"]), None, None, Settings())
 
 
+def test_window_value_hashes_colliding_fall_back_to_the_next_seed(monkeypatch) -> None:
+    at = dt.datetime(2025, 5, 1, 10, 0, tzinfo=UTC)
+    ev = events(
+        account_id=["a", "b", "a", "b", "c"],
+        ip=["10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.2", "10.0.0.3"],
+        timestamp=[at] * 5,
+    )
+    s = Settings(sync_types=("ip",))
+    expected = _observed(build_observations(ev, None, None, s).table)
+    # Two shared IPs, two accounts each, on two grids.
+    assert expected.filter(pl.col("signal_type") == "ip_window").height == 8
+    real_hash = signals._value_hash
+    seeds: list[int] = []
+
+    def colliding_first(value: pl.Expr, seed: int) -> pl.Expr:
+        seeds.append(seed)
+        if seed == signals._KEY_SEEDS[0]:
+            return (value.str.len_bytes() * 0).cast(pl.UInt64).alias("_h")
+        return real_hash(value, seed)
+
+    monkeypatch.setattr(signals, "_value_hash", colliding_first)
+    assert _observed(build_observations(ev, None, None, s).table).equals(expected)
+    assert set(seeds) == {signals._KEY_SEEDS[0], signals._KEY_SEEDS[1]}
+    monkeypatch.setattr(signals, "_value_hash", lambda value, seed: colliding_first(value, 0))
+    with pytest.raises(RuntimeError, match="collide under every hash seed"):
+        build_observations(ev, None, None, s)
+
+
 def test_spool_on_disk_gives_the_same_observations(tmp_path: Path) -> None:
     n = 300
     ev = events(
