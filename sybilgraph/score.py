@@ -106,8 +106,23 @@ def score(
     )
     if member.height == 0:
         return _empty()
+    # A value laid on shifted time grids counts once per member and family (as in linking):
+    # such values share one "piece", a negative code of their type; any other value is its
+    # own piece. Made per value here, so that the per-edge grouping below is on integers.
+    gridded = list(GRIDDED_TYPES)
+    piece = (
+        pl.when(pl.col("signal_type").is_in(gridded))
+        .then(
+            -1
+            - pl.col("signal_type").replace_strict(
+                gridded, list(range(len(gridded))), default=None, return_dtype=pl.Int64
+            )
+        )
+        .otherwise(pl.col("value").cast(pl.Int64))
+        .alias("_piece")
+    )
     values = weighted.values.select(
-        "value", "signal_type", "signal_value", "family", "degree", "weight", "rarity"
+        "value", "signal_type", "signal_value", "family", "degree", "weight", "rarity", piece
     )
     # Every (member, value) edge, restricted to values another member also uses.
     member_edges = table.edges.select("account", "value", "n_events").join(
@@ -122,7 +137,7 @@ def score(
         (pl.col("accounts_in_cluster") / pl.col("degree")).alias("share")
     )
     shared_edges = member_edges.join(
-        in_cluster.select("cluster", "value", "family", "signal_type", "weight", "share"),
+        in_cluster.select("cluster", "value", "family", "signal_type", "_piece", "weight", "share"),
         on=["cluster", "value"],
     )
 
@@ -143,12 +158,6 @@ def score(
     ws = pl.col("ws")
     strength = (
         shared_edges.with_columns((pl.col("weight") * pl.col("share")).alias("ws"))
-        .with_columns(
-            pl.when(pl.col("signal_type").is_in(list(GRIDDED_TYPES)))
-            .then(pl.col("signal_type"))
-            .otherwise(pl.col("value").cast(pl.String))
-            .alias("_piece")
-        )
         .group_by("cluster", "account", "family", "_piece")
         .agg(ws.max())
         .group_by("cluster", "account", "family")
@@ -342,9 +351,11 @@ def score(
             ),
             pl.col("share").round(6),
         )
+        # Value ids follow the (signal_type, signal_value) order: the tie-break of strings,
+        # at the cost of integers.
         .sort(
-            ["rank", "_order", "accounts_in_cluster", "signal_type", "signal_value"],
-            descending=[False, True, True, False, False],
+            ["rank", "_order", "accounts_in_cluster", "value"],
+            descending=[False, True, True, False],
         )
     )
     summaries = _summaries(evidence, per_cluster, n_pop)
