@@ -22,7 +22,7 @@ from sybilgraph.errors import InputError
 from sybilgraph.load.columns import file_renames
 from sybilgraph.load.escape import shown, shown_path
 from sybilgraph.load.scan import read_columns, reading, scan_source
-from sybilgraph.load.sources import Source, expand_sources, file_sha256
+from sybilgraph.load.sources import BackgroundDigests, Source, expand_sources
 from sybilgraph.load.validate import (
     ROW_INDEX,
     Check,
@@ -370,6 +370,61 @@ def _check_types(file: _File, rules: Sequence[Rule]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Validated:
+    """One file after its validating pass: the valid rows (lazy) and what was found."""
+
+    frame: pl.LazyFrame
+    rows: int
+    rejects: pl.DataFrame | None
+    dropped: list[pl.DataFrame]
+    dtypes: dict[str, pl.DataType]
+
+
+def _validate(
+    file: _File, frame: pl.LazyFrame, kind: str, columns: list[str], signals: list[str]
+) -> _Validated:
+    """Validate every row of one file in one pass that also counts its rows."""
+    source = file.source
+    rules = _rules(kind, file, columns)
+    _check_types(file, rules)
+    extra = _edge_checks(file) if kind == "edges" else []
+    indexed = frame.with_row_index(ROW_INDEX, offset=1)
+    flagged, checks, outputs = apply_rules(indexed, file.schema, rules, extra)
+    valid = valid_rows(checks)
+    row_rejects = [c for c in checks if c.action == "reject"]
+    drops = [c for c in checks if c.action == "drop"]
+    # Stripping a column costs as much as reading it, and few files need it: the counting
+    # pass finds the text signal columns that do.
+    text = [r.name for r in rules if r.parser == "text" and r.name in signals]
+    stats = flagged.select(
+        pl.len().alias("rows"),
+        *[(pl.col(c.flag) & valid).sum().alias(c.flag) for c in drops],
+        _touch_every_value(file, [outputs[c] for c in columns]),
+        *[has_padding(outputs[c]).any().alias(f"__padded_{c}") for c in text],
+    )
+    bad = flagged.filter(~valid).select(ROW_INDEX, *[c.flag for c in row_rejects])
+    with reading(source):
+        stats_df, bad_df = pl.collect_all([stats, bad])
+    dropped = [
+        pl.DataFrame(
+            {"column": [c.column], "reason": [c.reason], "count": [stats_df[c.flag][0]]},
+            schema=DROPPED_SCHEMA,
+        )
+        for c in drops
+    ]
+    padded = {c for c in text if stats_df[f"__padded_{c}"][0]}
+    return _Validated(
+        frame=flagged.filter(valid).select(
+            outputs[c].str.strip_chars().alias(c) if c in padded else outputs[c] for c in columns
+        ),
+        rows=int(stats_df["rows"][0]),
+        rejects=_first_problems(bad_df, row_rejects, source.path) if row_rejects else None,
+        dropped=dropped,
+        dtypes={r.name: r.dtype for r in rules},
+    )
+
+
 def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
     _check_required(files, kind)
     columns, signals = _columns(kind, files, settings)
@@ -378,58 +433,24 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
     dropped: list[pl.DataFrame] = []
     inputs: list[InputFile] = []
     dtypes: dict[str, pl.DataType] = {}
-    for file in files:
-        source = file.source
-        rows = 0
-        if file.frame is not None:
-            rules = _rules(kind, file, columns)
-            _check_types(file, rules)
-            dtypes.update({r.name: r.dtype for r in rules})
-            extra = _edge_checks(file) if kind == "edges" else []
-            indexed = file.frame.with_row_index(ROW_INDEX, offset=1)
-            flagged, checks, outputs = apply_rules(indexed, file.schema, rules, extra)
-            valid = valid_rows(checks)
-            row_rejects = [c for c in checks if c.action == "reject"]
-            drops = [c for c in checks if c.action == "drop"]
-            # Stripping a column costs as much as reading it, and few files need it: the
-            # counting pass finds the text signal columns that do.
-            text = [r.name for r in rules if r.parser == "text" and r.name in signals]
-            stats = flagged.select(
-                pl.len().alias("rows"),
-                *[(pl.col(c.flag) & valid).sum().alias(c.flag) for c in drops],
-                _touch_every_value(file, [outputs[c] for c in columns]),
-                *[has_padding(outputs[c]).any().alias(f"__padded_{c}") for c in text],
-            )
-            bad = flagged.filter(~valid).select(ROW_INDEX, *[c.flag for c in row_rejects])
-            with reading(source):
-                stats_df, bad_df = pl.collect_all([stats, bad])
-            rows = int(stats_df["rows"][0])
-            dropped.extend(
-                pl.DataFrame(
-                    {"column": [c.column], "reason": [c.reason], "count": [stats_df[c.flag][0]]},
-                    schema=DROPPED_SCHEMA,
-                )
-                for c in drops
-            )
-            if row_rejects:
-                rejects.append(_first_problems(bad_df, row_rejects, source.path))
-            padded = {c for c in text if stats_df[f"__padded_{c}"][0]}
-            frames.append(
-                flagged.filter(valid).select(
-                    outputs[c].str.strip_chars().alias(c) if c in padded else outputs[c]
-                    for c in columns
+    # The digests (for the manifest) are computed while the files are validated.
+    with BackgroundDigests(f.source.path for f in files) as digests:
+        for file in files:
+            rows = 0
+            if file.frame is not None:
+                done = _validate(file, file.frame, kind, columns, signals)
+                frames.append(done.frame)
+                rows = done.rows
+                rejects.extend([done.rejects] if done.rejects is not None else [])
+                dropped.extend(done.dropped)
+                dtypes.update(done.dtypes)
+            source = file.source
+            digest = digests.get(source.path)
+            inputs.append(
+                InputFile(
+                    source.path, source.format, source.compression, source.size_bytes, digest, rows
                 )
             )
-        inputs.append(
-            InputFile(
-                source.path,
-                source.format,
-                source.compression,
-                source.size_bytes,
-                file_sha256(source.path),
-                rows,
-            )
-        )
     reject_df = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     dropped_df = (
         pl.concat(dropped)

@@ -11,7 +11,12 @@ import pytest
 
 from sybilgraph.errors import InputError
 from sybilgraph.load import read_events
-from sybilgraph.load.sources import detect_format, expand_sources
+from sybilgraph.load.sources import (
+    BackgroundDigests,
+    detect_format,
+    expand_sources,
+    file_sha256,
+)
 from sybilgraph.schema import DATETIME
 
 Writer = Callable[..., Path]
@@ -162,3 +167,19 @@ def test_recursive_glob_keeps_partition_values(
     write(events, tmp_path / "logs" / "org_id=b" / "day=2" / "p.parquet", "parquet")
     loaded = read_events(str(tmp_path / "logs" / "**" / "*.parquet"))
     assert loaded.frame.collect()["org_id"].to_list() == ["a"] * 4 + ["b"] * 4
+
+
+def test_background_digests_match_the_direct_digest(tmp_path: Path) -> None:
+    paths = []
+    for i, size in enumerate([0, 1, (1 << 20) + 7]):
+        path = tmp_path / f"f{i}"
+        path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        paths.append(str(path))
+    with BackgroundDigests([*paths, paths[0]], chunk_bytes=4096) as digests:
+        assert [digests.get(p) for p in paths] == [file_sha256(p) for p in paths]
+
+
+def test_a_background_digest_raises_what_reading_raised(tmp_path: Path) -> None:
+    missing = str(tmp_path / "gone")
+    with BackgroundDigests([missing]) as digests, pytest.raises(FileNotFoundError):
+        digests.get(missing)
