@@ -589,8 +589,9 @@ def _sync_tokens(
     filtered, sampled and grouped on integers: (account, value, grid, window number). Tokens
     used by fewer than ``min_accounts_per_value`` accounts are dropped, and the readable token
     (``value @ window start``) is formatted on what is left, not per event. An unshared value
-    whose hash equals a shared one's makes tokens of its single account, which that filter
-    drops.
+    whose hash equals a shared one's is told apart by a second, independent hash, so no
+    token is made up; one is lost only when a single account uses both a shared value and
+    another value with the same first hash.
     """
     width = settings.sync_window_minutes * 60
     shifts = [grid * width // settings.sync_offsets for grid in range(settings.sync_offsets)]
@@ -598,11 +599,17 @@ def _sync_tokens(
     # unique when every grid starts on a minute.
     start_format = "%Y-%m-%dT%H:%M" if all(s % 60 == 0 for s in shifts) else "%Y-%m-%dT%H:%M:%S"
     seed, named = _hashed_values(shared)
+    named = named.with_columns(_check_hash(pl.col("_value")).alias("_c_shared"))
     epoch = pl.col(schema.TIMESTAMP).dt.epoch("s")
     base = (
         spool.select(ACCOUNT_KEY, schema.TIMESTAMP, pl.col(col).alias("_value"))
         .drop_nulls(["_value", schema.TIMESTAMP])
-        .select(ACCOUNT_KEY, schema.TIMESTAMP, _value_hash(pl.col("_value"), seed))
+        .select(
+            ACCOUNT_KEY,
+            schema.TIMESTAMP,
+            _value_hash(pl.col("_value"), seed),
+            _check_hash(pl.col("_value")),
+        )
         .filter(pl.col("_h").is_in(named.get_column("_h").implode()))
     )
     frames = [
@@ -610,6 +617,7 @@ def _sync_tokens(
             pl.col(ACCOUNT_KEY),
             pl.col(schema.TIMESTAMP),
             pl.col("_h"),
+            pl.col("_c"),
             pl.lit(shift, dtype=pl.Int64).alias("_shift"),
             ((epoch + shift) // width).alias("_bucket"),
         )
@@ -629,11 +637,15 @@ def _sync_tokens(
     )
     return (
         tokens.group_by(ACCOUNT_KEY, *token)
-        .agg(*_usage())
+        .agg(*_usage(), pl.col("_c").min().alias("_lo"), pl.col("_c").max().alias("_hi"))
+        # A second, independent hash tells an unshared value whose first hash equals a shared
+        # one's: its account's rows are dropped here, before they count as a user of the token.
+        .join(named.lazy().select("_h", "_c_shared"), on="_h")
+        .filter((pl.col("_lo") == pl.col("_c_shared")) & (pl.col("_hi") == pl.col("_c_shared")))
         # Most tokens are one account's own hour: they link nobody and would be dropped when
         # encoded (min_accounts_per_value), so they are dropped before a label is formatted.
         .filter(pl.len().over(token) >= settings.min_accounts_per_value)
-        .join(named.lazy(), on="_h")
+        .join(named.lazy().select("_h", "_value"), on="_h")
         .select(
             pl.col(ACCOUNT_KEY),
             label.alias(schema.SIGNAL_VALUE),
@@ -647,6 +659,16 @@ def _sync_tokens(
 def _value_hash(value: pl.Expr, seed: int) -> pl.Expr:
     """The 64-bit hash that stands for a shared value in the window tokens."""
     return value.hash(seed=seed).alias("_h")
+
+
+#: Seed of the second hash that confirms a value's identity in the window tokens; unlike the
+#: first, it is never chosen, so it differs from every seed in :data:`_KEY_SEEDS`.
+_CHECK_SEED = 101
+
+
+def _check_hash(value: pl.Expr) -> pl.Expr:
+    """A second 64-bit hash of a value, independent of :func:`_value_hash`."""
+    return value.hash(seed=_CHECK_SEED).alias("_c")
 
 
 def _hashed_values(values: pl.Series) -> tuple[int, pl.DataFrame]:

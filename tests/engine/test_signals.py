@@ -207,6 +207,30 @@ def test_window_value_hashes_colliding_fall_back_to_the_next_seed(monkeypatch) -
         build_observations(ev, None, None, s)
 
 
+def test_an_unshared_value_hashing_like_a_shared_one_makes_no_token(monkeypatch) -> None:
+    at = dt.datetime(2025, 5, 1, 10, 0, tzinfo=UTC)
+    ev = events(
+        account_id=["a", "b", "c"],
+        ip=["10.0.0.1", "10.0.0.1", "10.0.0.9"],
+        timestamp=[at] * 3,
+    )
+    s = Settings(sync_types=("ip",))
+    expected = _observed(build_observations(ev, None, None, s).table)
+    real_hash = signals._value_hash
+
+    def alias_of_shared(value: pl.Expr, seed: int) -> pl.Expr:
+        # 10.0.0.9 (account c alone) gets the hash of 10.0.0.1 (accounts a and b).
+        return real_hash(
+            pl.when(value == "10.0.0.9").then(pl.lit("10.0.0.1")).otherwise(value), seed
+        )
+
+    monkeypatch.setattr(signals, "_value_hash", alias_of_shared)
+    got = _observed(build_observations(ev, None, None, s).table)
+    windows = got.filter(pl.col("signal_type") == "ip_window")
+    assert sorted(set(windows["account_id"])) == ["a", "b"]
+    assert got.equals(expected)
+
+
 def test_spool_on_disk_gives_the_same_observations(tmp_path: Path) -> None:
     n = 300
     ev = events(
