@@ -263,14 +263,23 @@ def _account_key(account_id: pl.Expr, seed: int) -> pl.Expr:
 
 def _key_seed(account_ids: pl.Series) -> int:
     """The first seed of :data:`_KEY_SEEDS` under which no two accounts share a key."""
-    ids = account_ids.to_frame(schema.ACCOUNT_ID)
+    seed = _distinct_seed(account_ids, _account_key)
+    if seed is None:
+        raise RuntimeError(
+            f"the {account_ids.len():,} account ids have colliding 64-bit keys under every "
+            "seed tried"
+        )
+    return seed
+
+
+def _distinct_seed(values: pl.Series, hashed: Callable[[pl.Expr, int], pl.Expr]) -> int | None:
+    """The first seed of :data:`_KEY_SEEDS` under which ``hashed`` gives each of the distinct
+    ``values`` its own hash, or None."""
+    frame = values.to_frame("_x")
     for seed in _KEY_SEEDS:
-        keys = ids.select(_account_key(pl.col(schema.ACCOUNT_ID), seed)).to_series()
-        if keys.n_unique() == keys.len():
+        if frame.select(hashed(pl.col("_x"), seed)).to_series().n_unique() == frame.height:
             return seed
-    raise RuntimeError(
-        f"the {ids.height:,} account ids have colliding 64-bit keys under every seed tried"
-    )
+    return None
 
 
 def _spool(
@@ -681,12 +690,14 @@ def _hashed_values(values: pl.Series) -> tuple[int, pl.DataFrame]:
     >>> named.columns, named.height
     (['_h', '_value'], 2)
     """
-    frame = values.unique().drop_nulls().to_frame("_value")
-    for seed in _KEY_SEEDS:
-        named = frame.select(_value_hash(pl.col("_value"), seed), "_value")
-        if named.get_column("_h").n_unique() == named.height:
-            return seed, named
-    raise RuntimeError(f"the {frame.height:,} shared values collide under every hash seed tried")
+    distinct = values.unique().drop_nulls()
+    seed = _distinct_seed(distinct, _value_hash)
+    if seed is None:
+        raise RuntimeError(
+            f"the {distinct.len():,} shared values collide under every hash seed tried"
+        )
+    named = distinct.to_frame("_value").select(_value_hash(pl.col("_value"), seed), "_value")
+    return seed, named
 
 
 def _edge_signals(

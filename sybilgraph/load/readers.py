@@ -441,7 +441,8 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
                 done = _validate(file, file.frame, kind, columns, signals)
                 frames.append(done.frame)
                 rows = done.rows
-                rejects.extend([done.rejects] if done.rejects is not None else [])
+                if done.rejects is not None:
+                    rejects.append(done.rejects)
                 dropped.extend(done.dropped)
                 dtypes.update(done.dtypes)
             source = file.source
