@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from sybilgraph import schema
-from sybilgraph.signals import ACCOUNT_KEY, FAMILIES, Observations
+from sybilgraph.signals import ACCOUNT_KEY, FAMILIES, KeyedPart, Observations
 
 __all__ = ["EdgeTable", "build_edges"]
 
@@ -52,8 +52,9 @@ def build_edges(
 ) -> EdgeTable:
     """Encode the observation table into integer ids and collect it.
 
-    Consumes ``obs.parts`` (the list is emptied): each type's strings are released as soon as
-    it is encoded.
+    Consumes ``obs.parts`` and ``obs.keyed`` (the lists are emptied): each type's strings are
+    released as soon as it is encoded. Keyed parts (the synchrony tokens) are counted and
+    joined on their integer keys, and only the values that are kept are named.
 
     Values used by fewer than ``min_degree`` accounts link nobody and are left out of the
     table to keep it small. ``progress`` is called with a line as each signal type is
@@ -83,6 +84,16 @@ def build_edges(
     for typ, frame in obs.parts:
         by_type.setdefault(typ, []).append(frame.select(_PART_COLUMNS).cast(_PART_SCHEMA))
     obs.parts.clear()
+    # A keyed type that also comes in readable parts (an edges file may name its own
+    # ``ip_window`` values) is named first and grouped with them.
+    keyed: list[tuple[str, KeyedPart]] = []
+    for typ, part in obs.keyed:
+        if typ in by_type:
+            frame = part.name(part.frame)
+            by_type[typ].append(frame.select(_PART_COLUMNS).cast(_PART_SCHEMA))
+        else:
+            keyed.append((typ, part))
+    obs.keyed.clear()
     encoded: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
     n_observations = 0
     for typ in list(by_type):
@@ -118,6 +129,13 @@ def build_edges(
         del observed
         if progress is not None:
             progress(f"encoded {typ}: {values.height:,} values, {edges.height:,} edges")
+    while keyed:
+        typ, part = keyed.pop(0)
+        values, edges = _encode_keyed(part, account_ids, min_degree)
+        n_observations += edges.height
+        encoded[typ] = (values, edges)
+        if progress is not None:
+            progress(f"encoded {typ}: {values.height:,} values, {edges.height:,} edges")
     # Value ids follow the sorted (signal_type, signal_value) order whatever the encoding order.
     value_parts: list[pl.DataFrame] = []
     edge_parts: list[pl.DataFrame] = []
@@ -147,6 +165,34 @@ def build_edges(
     return EdgeTable(
         edges=edges, accounts=accounts, values=values_all, n_observations=n_observations
     )
+
+
+def _encode_keyed(
+    part: KeyedPart, account_ids: pl.DataFrame, min_degree: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Encode a part known by integer keys: count and filter on the keys, name the values that
+    are left, and number them in the order of their names like any other type."""
+    keys = list(part.keys)
+    observed = part.frame.collect(engine="streaming")
+    kept = (
+        observed.group_by(keys)
+        .agg(pl.len().cast(pl.Int64).alias("degree"))
+        .filter(pl.col("degree") >= min_degree)
+    )
+    values = (
+        part.name(kept.lazy())
+        .select(*keys, schema.SIGNAL_VALUE, "degree")
+        .collect()
+        .sort(schema.SIGNAL_VALUE)
+        .with_row_index("value")
+    )
+    edges = (
+        observed.join(values.select(*keys, "value"), on=keys)
+        .join(account_ids, on=ACCOUNT_KEY)
+        .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
+        .sort("value", "account")
+    )
+    return values.select("value", schema.SIGNAL_VALUE, "degree"), edges
 
 
 _PART_SCHEMA = pl.Schema(

@@ -29,7 +29,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -38,7 +38,14 @@ from sybilgraph import schema
 from sybilgraph.errors import ScratchError
 from sybilgraph.settings import Settings
 
-__all__ = ["ACCOUNT_KEY", "FAMILIES", "Observations", "build_observations", "family_of"]
+__all__ = [
+    "ACCOUNT_KEY",
+    "FAMILIES",
+    "KeyedPart",
+    "Observations",
+    "build_observations",
+    "family_of",
+]
 
 #: Column of every observation frame that identifies the account: a 64-bit hash of the account
 #: id, unique over the run's accounts (see :func:`build_observations`).
@@ -105,6 +112,23 @@ _PART_SCHEMA = pl.Schema(
 
 
 @dataclass(frozen=True)
+class KeyedPart:
+    """Observations whose values are known by integer key columns until they are named.
+
+    A synchrony token is a (value, grid, window) triple: grouping, counting and encoding them
+    on the integers is far cheaper than on their readable labels, of which there are as many
+    as (account, token) rows. ``frame`` has ``account_key``, the ``keys`` columns and the usage
+    columns (``n_events, first_seen, last_seen``), one row per (account, token); ``name``
+    adds the readable ``signal_value`` to any frame holding the ``keys`` columns, one label per
+    distinct key, so it is applied to the distinct tokens only.
+    """
+
+    frame: pl.LazyFrame
+    keys: tuple[str, ...]
+    name: Callable[[pl.LazyFrame], pl.LazyFrame]
+
+
+@dataclass(frozen=True)
 class Observations:
     """The output of the signals stage.
 
@@ -113,11 +137,14 @@ class Observations:
     parts
         ``(signal_type, frame)`` pairs; each frame has ``account_key, signal_value, n_events,
         first_seen, last_seen``, one row per (account, value). One type may have several
-        parts (``ip_prefix`` comes from the events' IPs and from the sign-up IPs). The parts
-        already in memory come first and the synchrony tokens, each a further pass over the
-        spooled events, last: that is the order :func:`sybilgraph.edges.build_edges`
-        encodes them in, one type at a time, removing each from this list once encoded so
-        that its strings are released before the next pass.
+        parts (``ip_prefix`` comes from the events' IPs and from the sign-up IPs).
+        :func:`sybilgraph.edges.build_edges` encodes them in this order, one type at a time,
+        removing each from this list once encoded so that its strings are released before
+        the next pass.
+    keyed
+        The synchrony tokens, as ``(signal_type, part)`` pairs known by integer keys
+        (:class:`KeyedPart`); each a further pass over the spooled events, encoded after
+        ``parts`` and removed from this list in the same way.
     activity
         One row per account seen anywhere: ``account_id, n_events, first_seen, last_seen,
         org_id, created_at, account_key`` (collected before any other pass, while nothing else
@@ -129,12 +156,14 @@ class Observations:
     parts: list[tuple[str, pl.LazyFrame]]
     activity: pl.DataFrame
     sync_sample_rate: float
+    keyed: list[tuple[str, KeyedPart]] = field(default_factory=list)
 
     @property
     def table(self) -> pl.LazyFrame:
         """Every part in one long table ``account_id, signal_type, signal_value, n_events,
         first_seen, last_seen``."""
-        if not self.parts:
+        named = [*self.parts, *((typ, part.name(part.frame)) for typ, part in self.keyed)]
+        if not named:
             return pl.LazyFrame(schema=_OBS_SCHEMA)
         ids = self.activity.lazy().select(ACCOUNT_KEY, schema.ACCOUNT_ID)
         return pl.concat(
@@ -144,7 +173,7 @@ class Observations:
                 .join(ids, on=ACCOUNT_KEY)
                 .with_columns(pl.lit(typ).alias(schema.SIGNAL_TYPE))
                 .select(list(_OBS_SCHEMA))
-                for typ, frame in self.parts
+                for typ, frame in named
             ],
             how="vertical",
         )
@@ -214,7 +243,7 @@ def build_observations(
 
     note(f"activity of {activity.height:,} accounts")
     parts: list[tuple[str, pl.LazyFrame]] = []
-    windows: list[tuple[str, pl.LazyFrame]] = []
+    windows: list[tuple[str, KeyedPart]] = []
     rate = 1.0
     if events is not None:
         names = events.collect_schema().names()
@@ -253,7 +282,7 @@ def build_observations(
         parts.extend(_edge_signals(edges, settings, seed))
     if accounts is not None:
         parts.extend(_account_signals(accounts, settings, seed))
-    return Observations(parts=[*parts, *windows], activity=activity, sync_sample_rate=rate)
+    return Observations(parts=parts, activity=activity, sync_sample_rate=rate, keyed=windows)
 
 
 def _account_key(account_id: pl.Expr, seed: int) -> pl.Expr:
@@ -408,6 +437,9 @@ def _event_signal(spool: pl.LazyFrame, col: str) -> pl.LazyFrame:
         .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
         .agg(*_usage())
     )
+
+
+_USAGE_COLUMNS = ("n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
 
 
 def _usage() -> list[pl.Expr]:
@@ -590,14 +622,16 @@ def _sync_rate(n_events: int, n_types: int, settings: Settings) -> float:
 
 def _sync_tokens(
     spool: pl.LazyFrame, col: str, settings: Settings, rate: float, shared: pl.Series
-) -> pl.LazyFrame:
+) -> KeyedPart:
     """Tokens "value used within window w" on ``sync_offsets`` shifted grids.
 
     Only the ``shared`` values (used by two accounts or more) can make a shared token. Each
     is known by a 64-bit hash, distinct over them (:func:`_hashed_values`), so the events are
     filtered, sampled and grouped on integers: (account, value, grid, window number). Tokens
-    used by fewer than ``min_accounts_per_value`` accounts are dropped, and the readable token
-    (``value @ window start``) is formatted on what is left, not per event. An unshared value
+    used by fewer than ``min_accounts_per_value`` accounts are dropped, and the tokens stay
+    known by those integers (a :class:`KeyedPart`) until they are encoded: the readable token
+    (``value @ window start``) is formatted once per distinct token, not per event or per
+    account. An unshared value
     whose hash equals a shared one's is told apart by a second, independent hash, so no
     token is made up; one is lost only when a single account uses both a shared value and
     another value with the same first hash.
@@ -637,14 +671,7 @@ def _sync_tokens(
     if rate < 1.0:
         threshold = int(rate * (2**64 - 1))
         tokens = tokens.filter(pl.struct(token).hash(seed=settings.seed) <= threshold)
-    start = (pl.col("_bucket") * width - pl.col("_shift")) * 1_000_000
-    label = pl.format(
-        "{} @ {}/{}m",
-        pl.col("_value"),
-        start.cast(pl.Datetime("us", "UTC")).dt.strftime(start_format),
-        pl.lit(settings.sync_window_minutes),
-    )
-    return (
+    kept = (
         tokens.group_by(ACCOUNT_KEY, *token)
         .agg(*_usage(), pl.col("_c").min().alias("_lo"), pl.col("_c").max().alias("_hi"))
         # A second, independent hash tells an unshared value whose first hash equals a shared
@@ -652,17 +679,23 @@ def _sync_tokens(
         .join(named.lazy().select("_h", "_c_shared"), on="_h")
         .filter((pl.col("_lo") == pl.col("_c_shared")) & (pl.col("_hi") == pl.col("_c_shared")))
         # Most tokens are one account's own hour: they link nobody and would be dropped when
-        # encoded (min_accounts_per_value), so they are dropped before a label is formatted.
+        # encoded (min_accounts_per_value), so they are dropped here.
         .filter(pl.len().over(token) >= settings.min_accounts_per_value)
-        .join(named.lazy().select("_h", "_value"), on="_h")
-        .select(
-            pl.col(ACCOUNT_KEY),
-            label.alias(schema.SIGNAL_VALUE),
-            pl.col("n_events"),
-            pl.col(schema.FIRST_SEEN),
-            pl.col(schema.LAST_SEEN),
-        )
+        .select(ACCOUNT_KEY, *token, *_USAGE_COLUMNS)
     )
+    start = (pl.col("_bucket") * width - pl.col("_shift")) * 1_000_000
+    label = pl.format(
+        "{} @ {}/{}m",
+        pl.col("_value"),
+        start.cast(pl.Datetime("us", "UTC")).dt.strftime(start_format),
+        pl.lit(settings.sync_window_minutes),
+    )
+    names = named.lazy().select("_h", "_value")
+
+    def name(keyed: pl.LazyFrame) -> pl.LazyFrame:
+        return keyed.join(names, on="_h").with_columns(label.alias(schema.SIGNAL_VALUE))
+
+    return KeyedPart(frame=kept, keys=tuple(token), name=name)
 
 
 def _value_hash(value: pl.Expr, seed: int) -> pl.Expr:

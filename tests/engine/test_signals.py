@@ -289,11 +289,20 @@ def test_every_part_has_one_row_per_account_and_value(
     # The encoding groups a type again only when it has several parts.
     events, accounts = population
     obs = build_observations(events.lazy(), accounts.lazy(), None, Settings())
-    assert {typ for typ, _ in obs.parts} >= {"ip", "ip_prefix", "ip_window", "prompt_window"}
+    assert {typ for typ, _ in obs.parts} >= {"ip", "ip_prefix"}
+    assert {typ for typ, _ in obs.keyed} == {"ip_window", "prompt_window"}
     for typ, part in obs.parts:
         frame = part.collect()
         assert frame.height > 0, typ
         assert not frame.select("account_key", "signal_value").is_duplicated().any(), typ
+    for typ, keyed in obs.keyed:
+        frame = keyed.frame.collect()
+        assert frame.height > 0, typ
+        assert not frame.select("account_key", *keyed.keys).is_duplicated().any(), typ
+        # One readable label per key, and no two keys with the same label.
+        named = keyed.name(frame.select(keyed.keys).unique().lazy()).collect()
+        assert named.height == frame.select(keyed.keys).n_unique(), typ
+        assert named.get_column("signal_value").n_unique() == named.height, typ
 
 
 def test_window_labels_tell_apart_grids_that_start_within_a_minute() -> None:
@@ -302,7 +311,9 @@ def test_window_labels_tell_apart_grids_that_start_within_a_minute() -> None:
     at = dt.datetime(2025, 5, 1, 10, 0, 40, tzinfo=UTC)
     ev = events(account_id=["a", "b"], ip=["10.0.0.1"] * 2, timestamp=[at, at])
     s = Settings(sync_types=("ip",), sync_window_minutes=1, sync_offsets=2)
-    tokens = dict(build_observations(ev, None, None, s).parts)["ip_window"].collect()
-    assert sorted(
-        tokens.filter(pl.col("account_key") == tokens["account_key"][0])["signal_value"]
-    ) == ["10.0.0.1 @ 2025-05-01T10:00:00/1m", "10.0.0.1 @ 2025-05-01T10:00:30/1m"]
+    obs = build_observations(ev, None, None, s)
+    tokens = obs.table.filter(pl.col("signal_type") == "ip_window").collect()
+    assert sorted(tokens.filter(pl.col("account_id") == "a")["signal_value"]) == [
+        "10.0.0.1 @ 2025-05-01T10:00:00/1m",
+        "10.0.0.1 @ 2025-05-01T10:00:30/1m",
+    ]
