@@ -119,21 +119,46 @@ def _csr(rows: np.ndarray, n_rows: int) -> np.ndarray:
     return indptr
 
 
-def _incidence(edges: pl.DataFrame, n_accounts: int, n_values: int, seed: int) -> Incidence:
-    """The linking edges as the compiled loops walk them (see :class:`Incidence`)."""
+def _rank_order(edges: pl.DataFrame, n_accounts: int) -> np.ndarray:
+    """Accounts in the order the loops number them: by number of hub values, ties by id.
+
+    ``order[r]`` is the account of rank ``r``.
+    """
+    n_hub = np.bincount(
+        edges.filter(pl.col("hub")).get_column("account").to_numpy(), minlength=n_accounts
+    )
+    return np.lexsort((np.arange(n_accounts), n_hub))
+
+
+def _incidence(edges: pl.DataFrame, order: np.ndarray, n_values: int, seed: int) -> Incidence:
+    """The linking edges as the compiled loops walk them (see :class:`Incidence`), with each
+    account numbered by its rank (``order[r]`` is the account of rank ``r``)."""
     if n_values >= VALUE_LIMIT:
         raise ValueError(f"too many distinct values to link ({n_values:,})")
-    small = edges.filter(~pl.col("hub")).select("account", "value")
-    hub = edges.filter(pl.col("hub")).select("account", "value")
-    # Ring order: each hub value's accounts sorted by their seeded key.
-    ring = hub.with_columns(
+    n_accounts = order.size
+    rank = np.empty(n_accounts, dtype=np.int64)
+    rank[order] = np.arange(n_accounts)
+    ranked = edges.select(
+        pl.Series("account", rank[edges.get_column("account").to_numpy()]),
+        "value",
+        "hub",
+    )
+    small = ranked.filter(~pl.col("hub")).select("account", "value")
+    # Ring order: each hub value's accounts sorted by their seeded key (of the account's id,
+    # not its rank, so the ring does not depend on how accounts are numbered).
+    hub_edges = edges.filter(pl.col("hub"))
+    ring = ranked.filter(pl.col("hub")).with_columns(
         pl.Series(
             "key",
             _ring_key(
-                hub.get_column("account").to_numpy(), hub.get_column("value").to_numpy(), seed
+                hub_edges.get_column("account").to_numpy(),
+                hub_edges.get_column("value").to_numpy(),
+                seed,
             ),
         )
-    ).sort("value", "key")
+    )
+    del hub_edges
+    ring = ring.select("account", "value", "key").sort("value", "key")
     ring_value = ring.get_column("value").to_numpy().astype(np.int64)
     ring_ptr = _csr(ring_value, n_values)
     # Hub edges by account carry their position in the ring.
@@ -145,22 +170,18 @@ def _incidence(edges: pl.DataFrame, n_accounts: int, n_values: int, seed: int) -
     by_account = small.sort("account", "value")
     by_value = small.sort("value", "account")
     hub_account = hub.get_column("account").to_numpy().astype(np.int64)
-    hub_ptr_by_account = _csr(hub_account, n_accounts)
-    rank = np.empty(n_accounts, dtype=np.int64)
-    rank[np.lexsort((np.arange(n_accounts), np.diff(hub_ptr_by_account)))] = np.arange(n_accounts)
     return Incidence(
         small_ptr_by_account=_csr(
             by_account.get_column("account").to_numpy().astype(np.int64), n_accounts
         ),
         small_values=by_account.get_column("value").to_numpy().astype(np.int64),
-        hub_ptr_by_account=hub_ptr_by_account,
+        hub_ptr_by_account=_csr(hub_account, n_accounts),
         hub_values=hub.get_column("value").to_numpy().astype(np.int64),
         ring_pos=hub.get_column("pos").to_numpy().astype(np.int64),
         small_ptr=_csr(by_value.get_column("value").to_numpy().astype(np.int64), n_values),
         small_acc=by_value.get_column("account").to_numpy().astype(np.int64),
         ring_ptr=ring_ptr,
         ring_acc=ring_acc,
-        rank=rank,
     )
 
 
@@ -223,6 +244,22 @@ def _chunks(bound: np.ndarray, budget: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(cuts))
 
 
+def _interleaved(lo: int, hi: int, stride: int = 64) -> np.ndarray:
+    """The ranks ``lo`` to ``hi`` taken every ``stride``-th, then the next offset, and so on.
+
+    The threads split the list they are given into contiguous parts, and ranks grow with the
+    work an account costs: in rank order one thread would get every heavy account. Taken
+    with a stride, every part of the list spans the whole range of ranks.
+
+    Examples
+    --------
+    >>> _interleaved(0, 7, stride=3).tolist()
+    [0, 3, 6, 1, 4, 2, 5]
+    """
+    ranks = np.arange(lo, hi, dtype=np.int64)
+    return np.concatenate([ranks[r::stride] for r in range(min(stride, ranks.size))])
+
+
 def link(
     weighted: WeightedValues,
     account_org: pl.DataFrame,
@@ -267,9 +304,11 @@ def link(
     n_accounts = (
         max(_max_id(edges.get_column("account")), _max_id(account_org.get_column("account"))) + 1
     )
-    inc = _incidence(edges, n_accounts, table.weight.size, settings.seed)
+    # The loops number accounts by rank; ``order`` maps a rank back to its account.
+    order = _rank_order(edges, n_accounts)
+    inc = _incidence(edges, order, table.weight.size, settings.seed)
     hubs = hub_table(inc, table.weight, table.family, table.grid)
-    org = _org_codes(account_org, n_accounts)
+    org = _org_codes(account_org, n_accounts)[order]
     k = settings.hub_neighbours
     bound = candidate_bound(inc, k)
     budget = partition_rows or settings.link_partition_rows()
@@ -286,9 +325,9 @@ def link(
                 f"link: chunk {part:,}/{len(ranges):,}, {n_candidates:,} candidate pairs "
                 f"scored, {time.perf_counter() - started:,.0f}s"
             )
-        accounts = np.arange(lo, hi, dtype=np.int64)
+        accounts = _interleaved(lo, hi)
         offsets = np.zeros(accounts.size + 1, dtype=np.int64)
-        np.cumsum(bound[lo:hi], out=offsets[1:])
+        np.cumsum(bound[accounts], out=offsets[1:])
         out_b, out_w, out_f, n_pass, n_cand = score_accounts(
             accounts,
             offsets,
@@ -311,8 +350,8 @@ def link(
         slot = np.repeat(offsets[:-1] - first_out, n_pass) + np.arange(int(n_pass.sum()))
         weight = np.round(out_w[slot], 9)
         keep = weight >= floor
-        a = np.repeat(accounts, n_pass)[keep]
-        b = out_b[slot][keep]
+        a = order[np.repeat(accounts, n_pass)[keep]]
+        b = order[out_b[slot][keep]]
         kept.append(
             pl.DataFrame(
                 {

@@ -6,15 +6,20 @@ formulation in whole-array operations materialises one row per (pair, shared val
 them all: billions of rows. These loops do the same arithmetic one account at a time, holding
 nothing beyond the pairs that pass, so they are compiled with numba and run on every core.
 
-For each account ``a`` (in the order of its rank, see below):
+Accounts are numbered by rank: by the number of their hub values, ties by id (the caller
+renumbers them). Each pair is scored once, by its account of higher rank. For each account
+``a``:
 
 1. every account ``b`` of lower rank that shares one of ``a``'s small values, or that is at most
    ``k`` places away from ``a`` in the ring of one of its hub values, gets a slot the first
-   time it is met, and each small value the two share is listed with the slot. A scratch
-   array over all accounts holds the slot of each partner met, tagged with the current
-   account, so it never needs clearing between accounts. A counting sort by slot then groups
-   the small values by partner in two linear passes (sorting the list instead cost a
-   logarithmic factor per entry);
+   time it is met, and each small value the two share is listed with the slot. A small
+   value's accounts are listed in rank order, so its partners of lower rank are a prefix of
+   the list and the walk stops at ``a`` itself. A scratch array over all accounts holds the
+   slot of each partner met, tagged with the current account, so it never needs clearing
+   between accounts. A counting sort by slot then groups the small values by partner in two
+   linear passes (sorting the list instead cost a logarithmic factor per entry); a value is
+   listed by its place among ``a``'s own values, whose weights are copied to a short array
+   first, so scoring reads them from there instead of from the table of all values;
 2. ``a``'s hub values are marked, and each partner's hub values are checked against the marks
    (partners have the lower rank, so the shorter hub list is the one walked). This check is
    most of the work: active accounts have hundreds of hub values, and so do their partners.
@@ -24,10 +29,9 @@ For each account ``a`` (in the order of its rank, see below):
 3. per evidence family, the two strongest shared values combine as a noisy-OR, gridded tokens
    counting once at their strongest, and families add up.
 
-Accounts are ranked by the number of their hub values (ties by id); each pair is scored once,
-by its account of higher rank. Partners are scored in the order they were met (the caller
-sorts the pairs); a pair's weight depends on the values it shares, not on the order they are
-met in, since only maxima are kept and families are summed in a fixed order.
+Partners are scored in the order they were met (the caller sorts the pairs); a pair's weight
+depends on the values it shares, not on the order they are met in, since only maxima are kept
+and families are summed in a fixed order.
 """
 
 from __future__ import annotations
@@ -50,11 +54,12 @@ _HIGH = ~0xFFFFFFFF
 class Incidence(NamedTuple):
     """The account–value incidence in the compressed forms the loops walk (all int64 arrays).
 
-    Per account, its small values (``small_ptr_by_account``/``small_values``) and its hub
+    Accounts are numbered by rank (their number of hub values, ties by id). Per account, its
+    small values (``small_ptr_by_account``/``small_values``) and its hub
     values (``hub_ptr_by_account``/``hub_values``, with ``ring_pos`` the account's position
     in each hub value's ring); per small value, its accounts (``small_ptr``/``small_acc``);
-    per hub value, its accounts in ring order (``ring_ptr``/``ring_acc``). ``rank`` orders
-    the accounts by their number of hub values, ties by id.
+    per hub value, its accounts in ring order (``ring_ptr``/``ring_acc``). ``small_acc`` is
+    increasing within each value.
     """
 
     small_ptr_by_account: np.ndarray
@@ -66,7 +71,6 @@ class Incidence(NamedTuple):
     small_acc: np.ndarray
     ring_ptr: np.ndarray
     ring_acc: np.ndarray
-    rank: np.ndarray
 
 
 class HubTable(NamedTuple):
@@ -96,8 +100,7 @@ def hub_table(inc: Incidence, weight: np.ndarray, family: np.ndarray, grid: np.n
     ...     small_ptr_by_account=np.zeros(3, dtype=np.int64), small_values=e[:0],
     ...     hub_ptr_by_account=np.array([0, 2, 3]), hub_values=np.array([0, 1, 1]),
     ...     ring_pos=np.array([0, 0, 1]), small_ptr=np.zeros(3, dtype=np.int64),
-    ...     small_acc=e[:0], ring_ptr=np.array([0, 1, 3]), ring_acc=np.array([0, 0, 1]),
-    ...     rank=np.array([1, 0]))
+    ...     small_acc=e[:0], ring_ptr=np.array([0, 1, 3]), ring_acc=np.array([0, 0, 1]))
     >>> t = hub_table(inc, np.array([0.2, 0.5]), np.zeros(2, np.uint16), np.zeros(2, np.uint8))
     >>> t.ids.tolist(), t.weight.tolist(), t.group_end.tolist()
     ([0, 1, 0], [0.5, 0.2], [2, 2])
@@ -179,30 +182,31 @@ def _gather(
     A partner takes the next free slot ``s`` when first met, and ``slot_of[b]`` of partner
     ``b`` becomes ``stamp | s``. ``stamp`` (in the high 32 bits) is unique to the current
     account, so ``slot_of`` tells a partner already met from one met for an earlier account and
-    never needs clearing. Each small value ``v`` shared with the partner in slot ``s`` is
-    written to ``entry`` as ``s << 32 | v`` and counted; a partner proposed by a hub ring only
-    takes its slot. Returns the numbers of partners and of entries.
+    never needs clearing. Each small value shared with the partner in slot ``s`` is written to
+    ``entry`` as ``s << 32 | i``, ``i`` its place among ``a``'s small values, and counted; a
+    partner proposed by a hub ring only takes its slot. Returns the numbers of partners and of
+    entries.
     """
-    rank = inc.rank
-    r_a = rank[a]
     m = 0
     n = 0
-    for p in range(inc.small_ptr_by_account[a], inc.small_ptr_by_account[a + 1]):
+    first = inc.small_ptr_by_account[a]
+    for p in range(first, inc.small_ptr_by_account[a + 1]):
         v = inc.small_values[p]
         for j in range(inc.small_ptr[v], inc.small_ptr[v + 1]):
             b = inc.small_acc[j]
-            if rank[b] < r_a:
-                tag = slot_of[b]
-                if (tag & _HIGH) == stamp:
-                    s = tag & _LOW
-                else:
-                    s = m
-                    slot_of[b] = stamp | s
-                    _meet(b, s, inc, hubs, partners)
-                    m += 1
-                partners.tally[s] += 1
-                entry[n] = (s << 32) | v
-                n += 1
+            if b >= a:
+                break
+            tag = slot_of[b]
+            if (tag & _HIGH) == stamp:
+                s = tag & _LOW
+            else:
+                s = m
+                slot_of[b] = stamp | s
+                _meet(b, s, inc, hubs, partners)
+                m += 1
+            partners.tally[s] += 1
+            entry[n] = (s << 32) | (p - first)
+            n += 1
     for p in range(inc.hub_ptr_by_account[a], inc.hub_ptr_by_account[a + 1]):
         v = inc.hub_values[p]
         start = inc.ring_ptr[v]
@@ -211,7 +215,7 @@ def _gather(
         for step in range(1, min(k, d // 2) + 1):
             for offset in (step, -step):
                 b = inc.ring_acc[start + (r + offset) % d]
-                if rank[b] < r_a and (slot_of[b] & _HIGH) != stamp:
+                if b < a and (slot_of[b] & _HIGH) != stamp:
                     slot_of[b] = stamp | m
                     _meet(b, m, inc, hubs, partners)
                     m += 1
@@ -223,8 +227,8 @@ def _group(m: int, n: int, tally: np.ndarray, entry: np.ndarray, values: np.ndar
     """Counting sort of the first ``n`` entries by slot, keeping their values.
 
     ``tally`` holds the number of entries of each of the ``m`` slots. On return it holds where
-    they end: the small values of slot ``s`` are ``values[tally[s - 1]:tally[s]]`` (from 0 for
-    slot 0).
+    they end: the small values of slot ``s`` (as places among the current account's values)
+    are ``values[tally[s - 1]:tally[s]]`` (from 0 for slot 0).
     """
     total = 0
     for s in range(m):
@@ -367,7 +371,7 @@ def score_accounts(
     out_f = np.zeros(n_slots, dtype=np.uint8)
     n_pass = np.zeros(accounts.size, dtype=np.int64)
     n_cand = np.zeros(accounts.size, dtype=np.int64)
-    n_accounts = inc.rank.size
+    n_accounts = inc.small_ptr_by_account.size - 1
     hub_ptr = inc.hub_ptr_by_account
     # Accounts go to the threads in blocks, each block with its own scratch space: a partner
     # slot per account and a mark per hub value (both left clean for the next account), and
@@ -383,6 +387,13 @@ def score_accounts(
         entry = np.empty(longest, dtype=np.int64)
         values = np.empty(longest, dtype=np.int64)
         most = min(longest, n_accounts)
+        own = 1
+        for i in range(lo, hi):
+            a = accounts[i]
+            own = max(own, inc.small_ptr_by_account[a + 1] - inc.small_ptr_by_account[a])
+        own_w = np.empty(own, dtype=np.float64)
+        own_f = np.empty(own, dtype=np.int64)
+        own_g = np.empty(own, dtype=np.int64)
         partners = _Partners(
             account=np.empty(most, dtype=np.int64),
             tally=np.empty(most, dtype=np.int64),
@@ -400,14 +411,20 @@ def score_accounts(
             a = accounts[i]
             m, n = _gather(a, (i + 1) << 32, inc, hubs, k, slot_of, partners, entry)
             _group(m, n, partners.tally, entry, values)
+            first_small = inc.small_ptr_by_account[a]
+            for p in range(first_small, inc.small_ptr_by_account[a + 1]):
+                v = inc.small_values[p]
+                own_w[p - first_small] = weight[v]
+                own_f[p - first_small] = family[v]
+                own_g[p - first_small] = grid[v]
             for p in range(hub_ptr[a], hub_ptr[a + 1]):
                 marked[hubs.ids[p]] = True
             kept = 0
             first = 0
             for s in range(m):
                 for t in range(first, partners.tally[s]):
-                    v = values[t]
-                    _take(weight[v], family[v], grid[v], top, gmax, seen)
+                    q = values[t]
+                    _take(own_w[q], own_f[q], own_g[q], top, gmax, seen)
                 first = partners.tally[s]
                 _take_hubs(s, partners, hubs, marked, top, gmax, seen)
                 w, nf = _settle(top, gmax, seen)
@@ -428,14 +445,16 @@ def score_accounts(
 
 @nb.njit(cache=True)
 def candidate_bound(inc: Incidence, k: int) -> np.ndarray:
-    """Per account, an upper bound on the entries of its partner list (and on its partners)."""
+    """Per account, an upper bound on the entries of its partner list (and on its partners of
+    lower rank)."""
     n_accounts = inc.small_ptr_by_account.size - 1
     bound = np.zeros(n_accounts, dtype=np.int64)
     for a in range(n_accounts):
         total = 0
         for p in range(inc.small_ptr_by_account[a], inc.small_ptr_by_account[a + 1]):
             v = inc.small_values[p]
-            total += inc.small_ptr[v + 1] - inc.small_ptr[v] - 1
+            # The value's accounts of lower rank: those listed before ``a``.
+            total += int(np.searchsorted(inc.small_acc[inc.small_ptr[v] : inc.small_ptr[v + 1]], a))
         for p in range(inc.hub_ptr_by_account[a], inc.hub_ptr_by_account[a + 1]):
             v = inc.hub_values[p]
             total += 2 * min(k, (inc.ring_ptr[v + 1] - inc.ring_ptr[v]) // 2)
