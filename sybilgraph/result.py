@@ -6,9 +6,8 @@ import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import polars as pl
 
 from sybilgraph.errors import InputError, SettingsError
@@ -17,6 +16,9 @@ from sybilgraph.export.outputs import cluster_links
 from sybilgraph.export.pseudonymize import pseudonymize_frame
 from sybilgraph.export.report import write_report
 from sybilgraph.pipeline import RunResult
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Analysis", "ClusterView"]
 
@@ -176,6 +178,8 @@ class Analysis:
             .filter(pl.col("accounts_in_cluster") >= 2)
         )
         edges = edges.join(shared, on="value").join(values, on="value")
+        import networkx as nx  # imported here: most runs never build a graph
+
         graph = nx.Graph(cluster_id=cluster_id)
         for account_id in accounts.get_column("account_id").sort().to_list():
             graph.add_node(f"account:{account_id}", kind="account", account_id=account_id)

@@ -7,6 +7,7 @@ Each subcommand lives in its own module and is registered on the group below. Ex
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
@@ -88,8 +89,31 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
     _raise_when_safe(frame)
 
 
+#: Subcommands and the modules that define them, imported only when the command is run or
+#: listed: ``analyze`` need not import the scenario generator, nor ``generate`` the engine.
+_COMMANDS = {
+    "validate": "sybilgraph.cli.validate",
+    "analyze": "sybilgraph.cli.analyze",
+    "explain": "sybilgraph.cli.explain",
+    "report": "sybilgraph.cli.report",
+    "evaluate": "sybilgraph.cli.evaluate",
+    "generate": "sybilgraph.cli.generate",
+}
+
+
 class _Group(click.Group):
-    """A group that turns library errors into one readable line and an exit code."""
+    """A group that turns library errors into one readable line and an exit code, and
+    imports each subcommand's module when it is first needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        command = importlib.import_module(_COMMANDS[cmd_name]).command
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -126,16 +150,6 @@ def cli() -> None:
         sybilgraph analyze data/events.parquet --accounts data/accounts.parquet -o out
         sybilgraph evaluate out --truth data/truth.csv
     """
-
-
-def _register() -> None:
-    from sybilgraph.cli import analyze, evaluate, explain, generate, report, validate
-
-    for module in (validate, analyze, explain, report, evaluate, generate):
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main() -> None:

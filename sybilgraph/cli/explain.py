@@ -6,14 +6,16 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import networkx as nx
 import polars as pl
 
 from sybilgraph.cli._common import CONTEXT_SETTINGS
 from sybilgraph.export.outputs import Outputs, read_outputs
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["command", "explain_text", "printable", "xml_safe_graph"]
 
@@ -53,6 +55,7 @@ def xml_safe_graph(graph: nx.Graph) -> nx.Graph:
 
     Examples
     --------
+    >>> import networkx as nx
     >>> g = nx.Graph()
     >>> g.add_node("a\x00", label="b\x01")
     >>> list(xml_safe_graph(g).nodes(data=True))
@@ -63,6 +66,8 @@ def xml_safe_graph(graph: nx.Graph) -> nx.Graph:
         if isinstance(value, str):
             return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
         return value
+
+    import networkx as nx  # imported here: only graph exports need it
 
     out = nx.Graph(**{k: clean(v) for k, v in graph.graph.items()})
     for node, attrs in graph.nodes(data=True):
@@ -206,6 +211,8 @@ def command(
     click.echo(explain_text(outputs, cluster_id, members=n_members, evidence=n_evidence), nl=False)
     if graphml is None and gexf is None:
         return
+    import networkx as nx  # imported here: only graph exports need it
+
     graph = xml_safe_graph(_labelled(outputs.cluster_graph(cluster_id)))
     for path, writer in ((graphml, nx.write_graphml), (gexf, nx.write_gexf)):
         if path is None:

@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import polars as pl
 
 from sybilgraph.errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["REQUIRED_COLUMNS", "Outputs", "cluster_links", "daily_timeline", "read_outputs"]
 
@@ -155,6 +157,8 @@ class Outputs:
         members = self.cluster_members(cluster_id)
         evidence = self.cluster_evidence(cluster_id)
         complete = self.links is not None
+        import networkx as nx  # imported here: most runs never build a graph
+
         graph = nx.Graph(cluster_id=cluster_id, edges_complete=complete)
         account_ids = sorted(members.get_column("account_id").drop_nulls().to_list())
         for account_id in account_ids:
