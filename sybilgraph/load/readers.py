@@ -414,6 +414,11 @@ def _validate(
         for c in drops
     ]
     padded = {c for c in text if stats_df[f"__padded_{c}"][0]}
+    if bad_df.height == 0:
+        # No row is rejected: later passes parse the values they read without checking every
+        # row again (a pass reading three columns no longer parses and checks all of them).
+        flagged, _, outputs = apply_rules(frame, file.schema, rules)
+        valid = pl.lit(True)
     return _Validated(
         frame=flagged.filter(valid).select(
             outputs[c].str.strip_chars().alias(c) if c in padded else outputs[c] for c in columns
