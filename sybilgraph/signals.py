@@ -631,10 +631,9 @@ def _sync_tokens(
     used by fewer than ``min_accounts_per_value`` accounts are dropped, and the tokens stay
     known by those integers (a :class:`KeyedPart`) until they are encoded: the readable token
     (``value @ window start``) is formatted once per distinct token, not per event or per
-    account. An unshared value
-    whose hash equals a shared one's is told apart by a second, independent hash, so no
-    token is made up; one is lost only when a single account uses both a shared value and
-    another value with the same first hash.
+    account. An unshared value whose hash equals a shared one's is told apart by a second,
+    independent hash, so no token is made up; one is lost only when a single account uses
+    both a shared value and another value with the same first hash.
     """
     width = settings.sync_window_minutes * 60
     shifts = [grid * width // settings.sync_offsets for grid in range(settings.sync_offsets)]
