@@ -1,8 +1,8 @@
 """The ``sybilgraph`` command line: a thin face over the library.
 
-Each subcommand lives in its own module and is registered on the group below. Expected failures
-(:class:`~sybilgraph.errors.SybilgraphError`) become one line on stderr and exit code 1 (data) or
-2 (usage); click's own usage errors exit 2.
+Each subcommand lives in its own module, which the group below imports when the command is
+run. Expected failures (:class:`~sybilgraph.errors.SybilgraphError`) become one line on stderr
+and exit code 1 (data) or 2 (usage); click's own usage errors exit 2.
 """
 
 from __future__ import annotations
@@ -111,8 +111,7 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in _COMMANDS:
             return None
-        command = importlib.import_module(_COMMANDS[cmd_name]).command
-        assert isinstance(command, click.Command)
+        command: click.Command = importlib.import_module(_COMMANDS[cmd_name]).command
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
