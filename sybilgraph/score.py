@@ -109,16 +109,14 @@ def score(
     # A value laid on shifted time grids counts once per member and family (as in linking):
     # such values share one "piece", a negative code of their type; any other value is its
     # own piece. Made per value here, so that the per-edge grouping below is on integers.
-    gridded = list(GRIDDED_TYPES)
     piece = (
-        pl.when(pl.col("signal_type").is_in(gridded))
-        .then(
-            -1
-            - pl.col("signal_type").replace_strict(
-                gridded, list(range(len(gridded))), default=None, return_dtype=pl.Int64
-            )
+        pl.col("signal_type")
+        .replace_strict(
+            list(GRIDDED_TYPES),
+            [-1 - i for i in range(len(GRIDDED_TYPES))],
+            default=pl.col("value").cast(pl.Int64),
+            return_dtype=pl.Int64,
         )
-        .otherwise(pl.col("value").cast(pl.Int64))
         .alias("_piece")
     )
     values = weighted.values.select(
