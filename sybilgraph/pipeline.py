@@ -5,6 +5,7 @@ cluster → score. The Python API, the CLI and the notebook all call :func:`run`
 from __future__ import annotations
 
 import dataclasses
+import functools
 import resource
 import shutil
 import sys
@@ -28,7 +29,7 @@ from sybilgraph.link import link
 from sybilgraph.load import Loaded, read_accounts, read_edges, read_input
 from sybilgraph.score import Scored, score
 from sybilgraph.settings import Settings
-from sybilgraph.signals import build_observations
+from sybilgraph.signals import EventSpool, build_observations
 from sybilgraph.weigh import WeightedValues, weigh
 
 __all__ = ["PathsLike", "RunResult", "run"]
@@ -150,7 +151,11 @@ def _run(
     scratch: Path,
 ) -> RunResult:
     t = time.perf_counter()
-    ev = _as_loaded(events, read_input, settings, "<events frame>", scratch)
+    # The events' spool and activity are made in the pass that validates them.
+    spooled = EventSpool(scratch, stripped=True)
+    ev = _as_loaded(
+        events, functools.partial(read_input, tap=spooled), settings, "<events frame>", scratch
+    )
     ac = _as_loaded(accounts, read_accounts, settings, "<accounts frame>", scratch)
     ed = _as_loaded(edges, read_edges, settings, "<edges frame>", scratch)
     if isinstance(ev, Loaded) and ev.kind == "edges":
@@ -188,6 +193,7 @@ def _run(
         stripped=True,
         spool_dir=scratch,
         progress=note,
+        spooled=spooled,
     )
     table = build_edges(
         obs,

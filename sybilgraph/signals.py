@@ -17,11 +17,12 @@ signal_value, n_events, first_seen, last_seen)``:
   the table while keeping tokens that many accounts share.
 
 Work on strings is done once per distinct value where possible (prefixes, e-mail forms), not
-once per event. The events are read and validated once more only: the accounts are counted in a
-first pass (which also gives each account a 64-bit key, checked to be unique), and a second pass
-writes the events to a scratch Parquet *spool* with the key instead of the account id and every
-signal column already normalised. Each later aggregate reads the spool, so it groups on an
-integer key and no longer re-reads, re-validates and re-normalises the input.
+once per event. The events are written to a scratch Parquet *spool* with a 64-bit key instead of
+the account id and every signal column already normalised; the pipeline has the reader write it
+in the pass that validates the events (:class:`EventSpool`). The accounts are counted in one
+more pass over the input, which checks that the keys are unique. Each later aggregate reads the
+spool, so it groups on an integer key and no longer re-reads, re-validates and re-normalises
+the input.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from sybilgraph.settings import Settings
 __all__ = [
     "ACCOUNT_KEY",
     "FAMILIES",
+    "EventSpool",
     "KeyedPart",
     "Observations",
     "build_observations",
@@ -179,6 +181,67 @@ class Observations:
         )
 
 
+class EventSpool:
+    """The events' spool, written in the pass that validates them.
+
+    A :class:`~sybilgraph.load.tap.RowTap` for :func:`sybilgraph.load.read_events`. Reading
+    the events decodes every value, and so does spooling them (keyed and normalised, to
+    Parquet files in ``directory``): doing both on one scan of each file saves a pass over
+    the input. The account keys are made with the first seed of :data:`_KEY_SEEDS`;
+    :func:`build_observations` checks that it gives every account its own key, and spools the
+    events again from the input in the rare case it does not.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sybilgraph.load import read_events
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "e.csv")
+    ...     _ = open(p, "w").write("account_id,ip\\na,10.0.0.1\\n,10.0.0.2\\nb,10.0.0.1\\n")
+    ...     tap = EventSpool(Path(d))
+    ...     loaded = read_events(p, tap=tap)
+    ...     tap.spool.collect().get_column("ip").to_list()
+    ['10.0.0.1', '10.0.0.1']
+    """
+
+    def __init__(self, directory: Path, *, stripped: bool = True) -> None:
+        self.directory = directory
+        self.stripped = stripped
+        self.seed = _KEY_SEEDS[0]
+        self.columns: tuple[str, ...] = ()
+        self._files: dict[int, Path] = {}
+
+    def queries(
+        self, index: int, frame: pl.LazyFrame, signal_columns: tuple[str, ...]
+    ) -> list[pl.LazyFrame]:
+        """The sink that writes file ``index``'s valid rows to the spool."""
+        has_ts = schema.TIMESTAMP in frame.collect_schema().names()
+        self.columns = signal_columns
+        path = self.directory / f"events-spool-{index:05d}.parquet"
+        self._files[index] = path
+        spooled = _spooled(frame, signal_columns, self.seed, has_ts, self.stripped)
+        return [spooled.sink_parquet(path, compression="lz4", lazy=True)]
+
+    def collected(self, index: int, results: list[pl.DataFrame]) -> None:
+        """Nothing to keep: the spool is on disk."""
+
+    @property
+    def ready(self) -> bool:
+        """Whether any file was spooled."""
+        return bool(self._files)
+
+    @property
+    def spool(self) -> pl.LazyFrame:
+        """The spooled events of every file, in reading order."""
+        return pl.scan_parquet([self._files[i] for i in sorted(self._files)])
+
+    def discard(self) -> None:
+        """Remove the spool files (when the events are spooled again under another seed)."""
+        for path in self._files.values():
+            path.unlink(missing_ok=True)
+        self._files.clear()
+
+
 def build_observations(
     events: pl.LazyFrame | None,
     accounts: pl.LazyFrame | None,
@@ -190,6 +253,7 @@ def build_observations(
     stripped: bool = False,
     spool_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    spooled: EventSpool | None = None,
 ) -> Observations:
     """Turn loaded inputs into the long observation table of every signal.
 
@@ -213,6 +277,9 @@ def build_observations(
         it in memory instead, for small inputs.
     progress
         Called with a line after each pass over the events.
+    spooled
+        The spool of ``events``, written while they were read (:class:`EventSpool`); the
+        events are spooled again only if its account keys collide.
 
     Examples
     --------
@@ -227,6 +294,8 @@ def build_observations(
     """
     # The per-account activity first, while no other table is held. It lists every account,
     # so it is where the account key is chosen and checked to be unique.
+    if spooled is not None and (events is None or not spooled.ready):
+        spooled = None
     activity = _activity(
         [
             *([_event_activity(events)] if events is not None else []),
@@ -251,8 +320,13 @@ def build_observations(
         if cols is None:
             cols = tuple(c for c in (*schema.EVENT_SIGNALS, *settings.extra_signals) if c in names)
         has_ts = schema.TIMESTAMP in names
-        spool = _spool(events, cols, seed, has_ts, stripped, spool_dir)
-        note("events spooled")
+        if spooled is not None and spooled.seed == seed and spooled.columns == cols:
+            spool = spooled.spool
+        else:
+            if spooled is not None:
+                spooled.discard()
+            spool = _spool(events, cols, seed, has_ts, stripped, spool_dir)
+            note("events spooled")
         if has_ts and settings.sync_types:
             if n_events is None:
                 n_events = int(spool.select(pl.len()).collect(engine="streaming").item())
@@ -311,6 +385,18 @@ def _distinct_seed(values: pl.Series, hashed: Callable[[pl.Expr, int], pl.Expr])
     return None
 
 
+def _spooled(
+    events: pl.LazyFrame, cols: tuple[str, ...], seed: int, has_ts: bool, stripped: bool
+) -> pl.LazyFrame:
+    """The events as ``account_key, timestamp`` and the normalised signal columns."""
+    ts = pl.col(schema.TIMESTAMP) if has_ts else pl.lit(None, dtype=schema.DATETIME)
+    return events.select(
+        _account_key(pl.col(schema.ACCOUNT_ID), seed),
+        ts.alias(schema.TIMESTAMP),
+        *[_normalise(pl.col(c), c, stripped=stripped).alias(c) for c in cols],
+    )
+
+
 def _spool(
     events: pl.LazyFrame,
     cols: tuple[str, ...],
@@ -325,12 +411,7 @@ def _spool(
     later pass reads integers and clean strings instead of re-reading, re-validating and
     re-normalising the input.
     """
-    ts = pl.col(schema.TIMESTAMP) if has_ts else pl.lit(None, dtype=schema.DATETIME)
-    frame = events.select(
-        _account_key(pl.col(schema.ACCOUNT_ID), seed),
-        ts.alias(schema.TIMESTAMP),
-        *[_normalise(pl.col(c), c, stripped=stripped).alias(c) for c in cols],
-    )
+    frame = _spooled(events, cols, seed, has_ts, stripped)
     if spool_dir is None:
         return frame.collect(engine="streaming").lazy()
     path = spool_dir / "events-spool.parquet"

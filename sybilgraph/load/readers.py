@@ -14,15 +14,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
 from sybilgraph import schema as sc
-from sybilgraph.errors import InputError
+from sybilgraph.errors import InputError, ScratchError
 from sybilgraph.load.columns import file_renames
 from sybilgraph.load.escape import shown, shown_path
-from sybilgraph.load.scan import read_columns, reading, scan_source
+from sybilgraph.load.scan import READ_ERRORS, read_columns, reading, scan_source
 from sybilgraph.load.sources import BackgroundDigests, Source, expand_sources
+from sybilgraph.load.tap import RowTap
 from sybilgraph.load.validate import (
     ROW_INDEX,
     Check,
@@ -381,10 +383,49 @@ class _Validated:
     dtypes: dict[str, pl.DataType]
 
 
+def _run_pass(
+    source: Source, queries: list[pl.LazyFrame], tapped: list[pl.LazyFrame]
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
+    """Collect the validating ``queries`` and a tap's ``tapped`` ones on one scan of a file.
+
+    A failure of the file is an :class:`InputError` naming it. When the pass fails with a tap,
+    the file is read once more alone to tell whose failure it was: if it reads, the tap's
+    scratch output could not be written (usually for lack of disk space).
+    """
+    failure: BaseException | None = None
+    # A sink must stream; the in-memory engine would hold the whole file.
+    engine: Literal["streaming", "auto"] = "streaming" if tapped else "auto"
+    with reading(source):
+        try:
+            results = pl.collect_all([*queries, *tapped], engine=engine)
+        except READ_ERRORS as err:
+            if not tapped:
+                raise
+            failure = err
+        if failure is not None:
+            pl.collect_all(queries)
+    if failure is not None:
+        raise ScratchError(
+            f"could not write the scratch files made from the rows of "
+            f"{shown_path(source.path)}: {failure}. They take about the size of the input; "
+            "set TMPDIR to a directory with more room."
+        ) from failure
+    return results[: len(queries)], results[len(queries) :]
+
+
 def _validate(
-    file: _File, frame: pl.LazyFrame, kind: str, columns: list[str], signals: list[str]
+    file: _File,
+    frame: pl.LazyFrame,
+    kind: str,
+    columns: list[str],
+    signals: list[str],
+    tap: tuple[RowTap, int] | None = None,
 ) -> _Validated:
-    """Validate every row of one file in one pass that also counts its rows."""
+    """Validate every row of one file in one pass that also counts its rows.
+
+    ``tap`` is a :class:`RowTap` and the file's number: its queries over the file's valid rows
+    run in the same pass.
+    """
     source = file.source
     rules = _rules(kind, file, columns)
     _check_types(file, rules)
@@ -404,8 +445,14 @@ def _validate(
         *[has_padding(outputs[c]).any().alias(f"__padded_{c}") for c in text],
     )
     bad = flagged.filter(~valid).select(ROW_INDEX, *[c.flag for c in row_rejects])
-    with reading(source):
-        stats_df, bad_df = pl.collect_all([stats, bad])
+    tapped = (
+        tap[0].queries(
+            tap[1], flagged.filter(valid).select(outputs[c] for c in columns), tuple(signals)
+        )
+        if tap is not None
+        else []
+    )
+    (stats_df, bad_df), tap_results = _run_pass(source, [stats, bad], tapped)
     dropped = [
         pl.DataFrame(
             {"column": [c.column], "reason": [c.reason], "count": [stats_df[c.flag][0]]},
@@ -419,10 +466,16 @@ def _validate(
         # row again (a pass reading three columns no longer parses and checks all of them).
         flagged, _, outputs = apply_rules(frame, file.schema, rules)
         valid = pl.lit(True)
+    final = flagged.filter(valid).select(
+        outputs[c].str.strip_chars().alias(c) if c in padded else outputs[c] for c in columns
+    )
+    if tap is not None:
+        if padded:
+            # The tap saw the values unstripped: its queries run again on the final rows.
+            _, tap_results = _run_pass(source, [], tap[0].queries(tap[1], final, tuple(signals)))
+        tap[0].collected(tap[1], tap_results)
     return _Validated(
-        frame=flagged.filter(valid).select(
-            outputs[c].str.strip_chars().alias(c) if c in padded else outputs[c] for c in columns
-        ),
+        frame=final,
         rows=int(stats_df["rows"][0]),
         rejects=_first_problems(bad_df, row_rejects, source.path) if row_rejects else None,
         dropped=dropped,
@@ -430,7 +483,7 @@ def _validate(
     )
 
 
-def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
+def _load(kind: str, files: list[_File], settings: Settings, tap: RowTap | None = None) -> Loaded:
     _check_required(files, kind)
     columns, signals = _columns(kind, files, settings)
     frames: list[pl.LazyFrame] = []
@@ -440,10 +493,17 @@ def _load(kind: str, files: list[_File], settings: Settings) -> Loaded:
     dtypes: dict[str, pl.DataType] = {}
     # The digests (for the manifest) are computed while the files are validated.
     with BackgroundDigests(f.source.path for f in files) as digests:
-        for file in files:
+        for index, file in enumerate(files):
             rows = 0
             if file.frame is not None:
-                done = _validate(file, file.frame, kind, columns, signals)
+                done = _validate(
+                    file,
+                    file.frame,
+                    kind,
+                    columns,
+                    signals,
+                    (tap, index) if tap is not None else None,
+                )
                 frames.append(done.frame)
                 rows = done.rows
                 if done.rejects is not None:
@@ -479,7 +539,9 @@ def _settings(settings: Settings | None) -> Settings:
     return settings if settings is not None else Settings()
 
 
-def read_events(paths: PathsLike, settings: Settings | None = None) -> Loaded:
+def read_events(
+    paths: PathsLike, settings: Settings | None = None, *, tap: RowTap | None = None
+) -> Loaded:
     """Read request logs (one row per request) in the events form of the data contract.
 
     Parameters
@@ -490,6 +552,9 @@ def read_events(paths: PathsLike, settings: Settings | None = None) -> Loaded:
     settings : Settings, optional
         ``columns`` maps the files' column names to the contract's; ``extra_signals`` names
         further string columns to keep as signals.
+    tap : RowTap, optional
+        Further queries over each file's valid rows, run in the pass that validates it
+        (:class:`sybilgraph.load.tap.RowTap`).
 
     Returns
     -------
@@ -512,7 +577,7 @@ def read_events(paths: PathsLike, settings: Settings | None = None) -> Loaded:
     ...     read_events(p, s).frame.collect().columns
     ['account_id', 'timestamp', 'org_id', 'ip']
     """
-    return _load("events", _scan_files(paths, _settings(settings)), _settings(settings))
+    return _load("events", _scan_files(paths, _settings(settings)), _settings(settings), tap)
 
 
 def read_accounts(paths: PathsLike, settings: Settings | None = None) -> Loaded:
@@ -553,11 +618,14 @@ def read_edges(paths: PathsLike, settings: Settings | None = None) -> Loaded:
     return _load("edges", _scan_files(paths, settings), settings)
 
 
-def read_input(paths: PathsLike, settings: Settings | None = None) -> Loaded:
+def read_input(
+    paths: PathsLike, settings: Settings | None = None, *, tap: RowTap | None = None
+) -> Loaded:
     """Read events or edges, recognising the form from the columns.
 
     Files with both ``signal_type`` and ``signal_value`` columns (after mapping) are edges;
-    any other file is events. All files must be of one form.
+    any other file is events. All files must be of one form. ``tap`` is used for events only
+    (see :func:`read_events`).
 
     Examples
     --------
@@ -570,7 +638,8 @@ def read_input(paths: PathsLike, settings: Settings | None = None) -> Loaded:
     """
     settings = _settings(settings)
     files = _scan_files(paths, settings)
-    return _load(_detect_kind(files), files, settings)
+    kind = _detect_kind(files)
+    return _load(kind, files, settings, tap if kind == "events" else None)
 
 
 def read_truth(path: str | Path) -> pl.DataFrame:

@@ -1,0 +1,36 @@
+"""Work done on a file's valid rows in the same pass that validates them.
+
+Validating a file decodes every value of it; at the scale of a provider's logs that decoding
+is most of a pass's cost. A later stage that needs its own pass over the valid rows (the
+signals stage spools them with integer account keys and counts every account's activity) can
+hand the reader a :class:`RowTap`: its queries are run together with the validating queries,
+on one scan of the file.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import polars as pl
+
+__all__ = ["RowTap"]
+
+
+class RowTap(Protocol):
+    """Queries over one file's valid rows, run in the pass that validates that file."""
+
+    def queries(
+        self, index: int, frame: pl.LazyFrame, signal_columns: tuple[str, ...]
+    ) -> list[pl.LazyFrame]:
+        """The queries to run on file number ``index`` (from 0, in reading order).
+
+        ``frame`` yields exactly the file's valid rows, with the contract's columns; the
+        queries may be sinks (``sink_parquet(..., lazy=True)``). They are asked for again, on
+        the final frame, when the values the pass found make it differ from the first one
+        (text values with surrounding whitespace are stripped only once they are found).
+        """
+        ...
+
+    def collected(self, index: int, results: list[pl.DataFrame]) -> None:
+        """Receive the results of the queries for file ``index``, in their order."""
+        ...
