@@ -31,6 +31,7 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
+from sybilgraph.cluster_kernel import strongest
 from sybilgraph.settings import Settings
 
 __all__ = ["Clustering", "cluster", "seeded"]
@@ -118,11 +119,16 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
     weights = all_weights[strong]
     # Accounts with only weak pairs are isolated here: they cannot found or join a group,
     # only attach to one below.
-    graph = _graph(int(nodes.size), edge_list)
+    sparse = (
+        strongest(edge_list, weights, int(nodes.size), settings.leiden_pairs)
+        if settings.leiden_pairs
+        else slice(None)
+    )
+    graph = _graph(int(nodes.size), edge_list[sparse])
     with seeded(settings.seed):
         parts = graph.community_leiden(
             objective_function="CPM",
-            weights=weights,
+            weights=weights[sparse],
             resolution=settings.resolution,
             n_iterations=settings.leiden_iterations,
         )

@@ -166,6 +166,11 @@ class Settings:
         "Sub-groups are merged only when at least this many distinct strong account pairs "
         "join them, so one coincidental pair cannot weld two groups.",
     )
+    leiden_pairs: int = _field(
+        64,
+        "Leiden sees each account's this many strongest pairs (the union over accounts), "
+        "0 every strong pair; merging and attaching still use every pair.",
+    )
     leiden_iterations: int = _field(
         2,
         "Leiden iterations; negative runs until the partition is stable (slower, and on "
@@ -254,6 +259,7 @@ class Settings:
             ("resolution", self.resolution > 0, "a float > 0"),
             ("merge_weight", self.merge_weight >= 0, "a float >= 0"),
             ("merge_links", self.merge_links >= 1, "an int >= 1"),
+            ("leiden_pairs", self.leiden_pairs >= 0, "an int >= 0 (0: every pair)"),
             ("expand_min_burst", self.expand_min_burst >= 0, "an int >= 0"),
             ("expand_max_spread", self.expand_max_spread >= 0, "a float >= 0"),
             ("min_cluster_size", self.min_cluster_size >= 2, "an int >= 2"),

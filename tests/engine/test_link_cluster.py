@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sybilgraph.cluster import cluster
+from sybilgraph.cluster_kernel import strongest
 from sybilgraph.link import link
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
@@ -218,20 +219,38 @@ def test_cluster_is_deterministic_for_a_seed() -> None:
     assert one.equals(two)
 
 
-def test_two_dense_groups_joined_by_one_link_stay_apart() -> None:
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 6))
+def test_leiden_sees_the_strongest_pairs_of_every_account(seed: int, k: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 30
+    edges = np.array([(a, b) for a, b in itertools.combinations(range(n), 2) if rng.random() < 0.2])
+    if edges.size == 0:
+        return
+    # Few distinct weights, so that ties (broken by edge index) are common.
+    weights = rng.integers(1, 4, edges.shape[0]).astype(np.float64)
+    expected: set[int] = set()
+    for v in range(n):
+        touching = [i for i in range(edges.shape[0]) if v in edges[i]]
+        expected |= set(sorted(touching, key=lambda i: (-weights[i], i))[:k])
+    assert strongest(edges, weights, n, k).tolist() == sorted(expected)
+
+
+@pytest.mark.parametrize("leiden_pairs", [0, 4])
+def test_two_dense_groups_joined_by_one_link_stay_apart(leiden_pairs: int) -> None:
     rows = [(a, b, 2.0) for a, b in itertools.combinations(range(20), 2)]
     rows += [(a, b, 2.0) for a, b in itertools.combinations(range(20, 40), 2)]
     rows.append((5, 25, 2.0))
     pairs = pl.DataFrame(
         rows, schema={"a": pl.UInt32, "b": pl.UInt32, "weight": pl.Float64}, orient="row"
     )
-    m = cluster(pairs, Settings()).membership
+    m = cluster(pairs, Settings(leiden_pairs=leiden_pairs)).membership
     sizes = sorted(m.group_by("cluster").len()["len"].to_list())
     assert sizes == [20, 20]
 
 
-@pytest.mark.parametrize("cells", [5, 20])
-def test_cells_of_one_operation_merge_into_one_cluster(cells: int) -> None:
+@pytest.mark.parametrize(("cells", "leiden_pairs"), [(5, 0), (20, 0), (20, 4)])
+def test_cells_of_one_operation_merge_into_one_cluster(cells: int, leiden_pairs: int) -> None:
     # Cells of 10 accounts, fully linked inside, and each account linked to a few accounts of
     # other cells (shared proxies and templates across cells).
     rng = np.random.default_rng(0)
@@ -252,6 +271,6 @@ def test_cells_of_one_operation_merge_into_one_cluster(cells: int) -> None:
         .agg(pl.col("weight").max())
         .sort("a", "b")
     )
-    m = cluster(pairs, Settings(resolution=0.5)).membership
+    m = cluster(pairs, Settings(resolution=0.5, leiden_pairs=leiden_pairs)).membership
     assert m["subgroup"].n_unique() > 1
     assert m["cluster"].n_unique() == 1
