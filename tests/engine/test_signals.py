@@ -317,3 +317,20 @@ def test_window_labels_tell_apart_grids_that_start_within_a_minute() -> None:
         "10.0.0.1 @ 2025-05-01T10:00:00/1m",
         "10.0.0.1 @ 2025-05-01T10:00:30/1m",
     ]
+
+
+def test_a_column_of_few_values_gives_the_same_observations_as_categorical(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    n = 2_000
+    ev = events(
+        account_id=[f"a{i % 300}" for i in range(n)],
+        user_agent=[f"Mozilla/5.0 client {i % 7}" if i % 5 else None for i in range(n)],
+        timestamp=[dt.datetime(2025, 5, 1, tzinfo=UTC) + dt.timedelta(seconds=i) for i in range(n)],
+    )
+    assert signals._distinct_share(ev, "user_agent") <= signals._FEW_DISTINCT
+    categorical = _observed(build_observations(ev, None, None, Settings()).table)
+    monkeypatch.setattr(signals, "_FEW_DISTINCT", -1.0)
+    plain = _observed(build_observations(ev, None, None, Settings()).table)
+    assert categorical.equals(plain)
+    assert categorical.filter(pl.col("signal_type") == "user_agent").height > 0
