@@ -15,6 +15,7 @@ import polars as pl
 
 from sybilgraph import schema
 from sybilgraph.signals import ACCOUNT_KEY, FAMILIES, KeyedPart, Observations
+from sybilgraph.sorting import sort_by_id_pair
 
 __all__ = ["EdgeTable", "build_edges"]
 
@@ -119,11 +120,12 @@ def build_edges(
             .sort(schema.SIGNAL_VALUE)
             .with_row_index("value")
         )
-        edges = (
+        edges = sort_by_id_pair(
             observed.join(values.select(schema.SIGNAL_VALUE, "value"), on=schema.SIGNAL_VALUE)
             .join(account_ids, on=ACCOUNT_KEY)
-            .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
-            .sort("value", "account")
+            .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN),
+            "value",
+            "account",
         )
         encoded[typ] = (values, edges)
         del observed
@@ -186,11 +188,12 @@ def _encode_keyed(
         .sort(schema.SIGNAL_VALUE)
         .with_row_index("value")
     )
-    edges = (
+    edges = sort_by_id_pair(
         observed.join(values.select(*keys, "value"), on=keys)
         .join(account_ids, on=ACCOUNT_KEY)
-        .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN)
-        .sort("value", "account")
+        .select("account", "value", "n_events", schema.FIRST_SEEN, schema.LAST_SEEN),
+        "value",
+        "account",
     )
     return values.select("value", schema.SIGNAL_VALUE, "degree"), edges
 

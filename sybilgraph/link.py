@@ -46,6 +46,7 @@ from sybilgraph.link_kernel import (
     score_accounts,
 )
 from sybilgraph.settings import Settings
+from sybilgraph.sorting import sort_by_id_pair
 from sybilgraph.weigh import WeightedValues
 
 __all__ = ["GRIDDED_TYPES", "Pairs", "link", "strongest_two"]
@@ -162,7 +163,7 @@ def _incidence(edges: pl.DataFrame, order: np.ndarray, n_values: int, seed: int)
     ring_value = ring.get_column("value").to_numpy().astype(np.int64)
     ring_ptr = _csr(ring_value, n_values)
     # Hub edges by account carry their position in the ring.
-    hub = _by_pair(
+    hub = sort_by_id_pair(
         ring.select(
             "account", "value", pl.Series("pos", np.arange(ring.height) - ring_ptr[ring_value])
         ),
@@ -171,8 +172,8 @@ def _incidence(edges: pl.DataFrame, order: np.ndarray, n_values: int, seed: int)
     )
     ring_acc = ring.get_column("account").to_numpy().astype(np.int64)
     del ring, ring_value
-    by_account = _by_pair(small, "account", "value")
-    by_value = _by_pair(small, "value", "account")
+    by_account = sort_by_id_pair(small, "account", "value")
+    by_value = sort_by_id_pair(small, "value", "account")
     hub_account = hub.get_column("account").to_numpy().astype(np.int64)
     return Incidence(
         small_ptr_by_account=_csr(
@@ -187,21 +188,6 @@ def _incidence(edges: pl.DataFrame, order: np.ndarray, n_values: int, seed: int)
         ring_ptr=ring_ptr,
         ring_acc=ring_acc,
     )
-
-
-def _by_pair(frame: pl.DataFrame, first: str, second: str) -> pl.DataFrame:
-    """``frame`` sorted by two columns of ids below 2**32.
-
-    Sorting by one 64-bit key made of both is about five times faster than sorting by the two
-    columns (0.5 s against 2.6 s for the article preset's 19 million small-value edges).
-
-    Examples
-    --------
-    >>> f = pl.DataFrame({"a": [2, 1, 2, 1], "b": [0, 7, 3, 2 ** 32 - 1]})
-    >>> _by_pair(f, "a", "b").rows()
-    [(1, 7), (1, 4294967295), (2, 0), (2, 3)]
-    """
-    return frame.sort(pl.col(first).cast(pl.UInt64) * (1 << 32) + pl.col(second).cast(pl.UInt64))
 
 
 @dataclass(frozen=True)
@@ -394,7 +380,7 @@ def link(
             schema={"a": pl.UInt32, "b": pl.UInt32, "weight": pl.Float64, "n_families": pl.Int64}
         )
     ).with_columns((pl.col("weight") >= settings.min_pair_weight).alias("strong"))
-    pairs_out = pairs_out.sort("a", "b")
+    pairs_out = sort_by_id_pair(pairs_out, "a", "b")
     return Pairs(
         pairs=pairs_out,
         n_candidates=n_candidates,
