@@ -2,9 +2,10 @@
 
 Validating a file decodes every value of it; at the scale of a provider's logs that decoding
 is most of a pass's cost. A later stage that needs its own pass over the valid rows (the
-signals stage spools them with integer account keys and counts every account's activity) can
-hand the reader a :class:`RowTap`: its queries are run together with the validating queries,
-on one scan of the file.
+signals stage writes them to a scratch spool with integer account keys) can hand the reader a
+:class:`RowTap`: its queries are run together with the validating queries, on one scan of the
+file (polars' ``collect_all`` shares the scan). The queries should stream: a group-by there made
+polars hold the whole decoded file.
 """
 
 from __future__ import annotations
