@@ -15,6 +15,10 @@ Two levels, because an investigator needs both the whole operation and its cells
    of one operation share proxies, templates and clients across the cell boundaries and pass
    this many times over; two unrelated groups joined by one coincidental strong pair do not.
 
+Leiden is given each account's ``leiden_pairs`` strongest pairs (the union over accounts): in
+a dense operation of thousands of accounts its time grows with the pairs, and an account's
+weakest pairs do not decide its cell. Merging and attaching leaves use every pair.
+
 Accounts without any strong pair are left out of the graph entirely (they cannot be in a
 cluster, and leaving them out keeps Leiden fast). igraph draws from Python's global random
 generator, so it is seeded from the run's seed and the caller's state is restored afterwards.
@@ -86,7 +90,8 @@ def cluster(pairs: pl.DataFrame, settings: Settings) -> Clustering:
         ``a``, ``b``, ``weight`` and optionally ``strong`` from :func:`sybilgraph.link.link`;
         only strong pairs form and merge groups, weak ones only attach leaves.
     settings
-        Uses ``resolution``, ``merge_weight``, ``leiden_iterations`` and ``seed``.
+        Uses ``resolution``, ``merge_weight``, ``merge_links``, ``leiden_pairs``,
+        ``leiden_iterations``, ``min_cluster_size`` and ``seed``.
 
     Examples
     --------

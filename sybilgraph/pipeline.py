@@ -151,7 +151,7 @@ def _run(
     scratch: Path,
 ) -> RunResult:
     t = time.perf_counter()
-    # The events' spool and activity are made in the pass that validates them.
+    # The events' spool is written in the pass that validates them.
     spooled = EventSpool(scratch, stripped=True)
     ev = _as_loaded(
         events, functools.partial(read_input, tap=spooled), settings, "<events frame>", scratch
