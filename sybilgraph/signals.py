@@ -222,9 +222,6 @@ class EventSpool:
         spooled = _spooled(frame, signal_columns, self.seed, has_ts, self.stripped)
         return [spooled.sink_parquet(path, compression="lz4", lazy=True)]
 
-    def collected(self, index: int, results: list[pl.DataFrame]) -> None:
-        """Nothing to keep: the spool is on disk."""
-
     @property
     def ready(self) -> bool:
         """Whether any file was spooled."""

@@ -385,8 +385,9 @@ class _Validated:
 
 def _run_pass(
     source: Source, queries: list[pl.LazyFrame], tapped: list[pl.LazyFrame]
-) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
-    """Collect the validating ``queries`` and a tap's ``tapped`` ones on one scan of a file.
+) -> list[pl.DataFrame]:
+    """Collect the validating ``queries`` and a tap's ``tapped`` sinks on one scan of a file,
+    and return the results of ``queries``.
 
     A failure of the file is an :class:`InputError` naming it. When the pass fails with a tap,
     the file is read once more alone to tell whose failure it was: if it reads, the tap's
@@ -410,7 +411,7 @@ def _run_pass(
             f"{shown_path(source.path)}: {failure}. They take about the size of the input; "
             "set TMPDIR to a directory with more room."
         ) from failure
-    return results[: len(queries)], results[len(queries) :]
+    return results[: len(queries)]
 
 
 def _validate(
@@ -452,7 +453,7 @@ def _validate(
         if tap is not None
         else []
     )
-    (stats_df, bad_df), tap_results = _run_pass(source, [stats, bad], tapped)
+    stats_df, bad_df = _run_pass(source, [stats, bad], tapped)
     dropped = [
         pl.DataFrame(
             {"column": [c.column], "reason": [c.reason], "count": [stats_df[c.flag][0]]},
@@ -469,11 +470,9 @@ def _validate(
     final = flagged.filter(valid).select(
         outputs[c].str.strip_chars().alias(c) if c in padded else outputs[c] for c in columns
     )
-    if tap is not None:
-        if padded:
-            # The tap saw the values unstripped: its queries run again on the final rows.
-            _, tap_results = _run_pass(source, [], tap[0].queries(tap[1], final, tuple(signals)))
-        tap[0].collected(tap[1], tap_results)
+    if tap is not None and padded:
+        # The tap saw the values unstripped: its queries run again on the final rows.
+        _run_pass(source, [], tap[0].queries(tap[1], final, tuple(signals)))
     return _Validated(
         frame=final,
         rows=int(stats_df["rows"][0]),

@@ -25,13 +25,10 @@ class RowTap(Protocol):
     ) -> list[pl.LazyFrame]:
         """The queries to run on file number ``index`` (from 0, in reading order).
 
-        ``frame`` yields exactly the file's valid rows, with the contract's columns; the
-        queries may be sinks (``sink_parquet(..., lazy=True)``). They are asked for again, on
-        the final frame, when the values the pass found make it differ from the first one
-        (text values with surrounding whitespace are stripped only once they are found).
+        ``frame`` yields exactly the file's valid rows, with the contract's columns. The
+        queries are sinks (``sink_parquet(..., lazy=True)``): what they make is on disk, and
+        their results are not kept. They are asked for again, on the final frame, when the
+        values the pass found make it differ from the first one (text values with surrounding
+        whitespace are stripped only once they are found).
         """
-        ...
-
-    def collected(self, index: int, results: list[pl.DataFrame]) -> None:
-        """Receive the results of the queries for file ``index``, in their order."""
         ...
