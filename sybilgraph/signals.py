@@ -867,38 +867,27 @@ def _edge_signals(
 def _account_signals(
     accounts: pl.LazyFrame, settings: Settings, seed: int
 ) -> list[tuple[str, pl.LazyFrame]]:
+    """The signals of the accounts table: cards, sign-up IPs and their networks, e-mail forms
+    and sign-up bursts.
+
+    Every derived value is computed in one pass over the accounts, collected once (a table of
+    one row per account), and each type is then grouped from it: read separately, each type
+    would read and validate the accounts file again (on the article preset 10.6 s for the
+    eight types against about 5 s).
+    """
     names = accounts.collect_schema().names()
     has_created = schema.CREATED_AT in names
     created = pl.col(schema.CREATED_AT) if has_created else pl.lit(None, dtype=schema.DATETIME)
-    out: list[tuple[str, pl.LazyFrame]] = []
-
-    def one(value: pl.Expr) -> pl.LazyFrame:
-        return (
-            accounts.select(
-                _account_key(pl.col(schema.ACCOUNT_ID), seed),
-                value.alias(schema.SIGNAL_VALUE),
-                created.alias(schema.FIRST_SEEN),
-            )
-            .drop_nulls(schema.SIGNAL_VALUE)
-            .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
-            .agg(
-                pl.len().cast(pl.Int64).alias("n_events"),
-                pl.col(schema.FIRST_SEEN).min(),
-                pl.col(schema.FIRST_SEEN).max().alias(schema.LAST_SEEN),
-            )
-        )
-
+    derived: list[tuple[str, pl.Expr]] = []
     for col in ("payment_fingerprint", "signup_ip", *settings.extra_signals):
         if col in names:
-            out.append((col, one(_normalise(pl.col(col), col))))
-    if "signup_ip" in names:
-        signup_ip = one(_normalise(pl.col("signup_ip"), "signup_ip"))
-        out.append(("ip_prefix", _prefixes(signup_ip, settings)))
+            derived.append((col, _normalise(pl.col(col), col)))
     if schema.EMAIL in names:
-        email = _normalise(pl.col(schema.EMAIL), "email")
-        out.append(("email", one(_canonical_email(email))))
-        out.append(("email_domain", one(email.str.extract(r"@([^@]+)$", 1))))
-        out.append(("email_stem", one(_email_stem(email))))
+        # Normalised once, in a first step: each form below uses it several times over.
+        email = pl.col("__email_normalised")
+        derived.append(("email", _canonical_email(email)))
+        derived.append(("email_domain", _email_domain(email)))
+        derived.append(("email_stem", _email_stem(email)))
     if has_created:
         width = settings.signup_burst_minutes * 60
         epoch = pl.col(schema.CREATED_AT).dt.epoch("s")
@@ -910,23 +899,76 @@ def _account_signals(
                 start.cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M"),
                 pl.lit(settings.signup_burst_minutes),
             )
-            out.append(("signup_burst", one(label)))
+            derived.append(("signup_burst", label))
+    if not derived:
+        return []
+    table = (
+        accounts.with_columns(
+            (
+                _normalise(pl.col(schema.EMAIL), "email")
+                if schema.EMAIL in names
+                else pl.lit(None, dtype=pl.String)
+            ).alias("__email_normalised")
+        )
+        .select(
+            _account_key(pl.col(schema.ACCOUNT_ID), seed),
+            created.alias(schema.FIRST_SEEN),
+            *[expr.alias(f"_d{i}") for i, (_, expr) in enumerate(derived)],
+        )
+        .collect(engine="streaming")
+        .lazy()
+    )
+
+    def one(column: str) -> pl.LazyFrame:
+        return (
+            table.select(ACCOUNT_KEY, pl.col(column).alias(schema.SIGNAL_VALUE), schema.FIRST_SEEN)
+            .drop_nulls(schema.SIGNAL_VALUE)
+            .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
+            .agg(
+                pl.len().cast(pl.Int64).alias("n_events"),
+                pl.col(schema.FIRST_SEEN).min(),
+                pl.col(schema.FIRST_SEEN).max().alias(schema.LAST_SEEN),
+            )
+        )
+
+    out: list[tuple[str, pl.LazyFrame]] = []
+    for i, (typ, _) in enumerate(derived):
+        out.append((typ, one(f"_d{i}")))
+        if typ == "signup_ip":
+            out.append(("ip_prefix", _prefixes(one(f"_d{i}"), settings)))
     return out
 
 
+def _email_parts(email: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The local part and the domain of a validated address (exactly one ``@``).
+
+    Splitting at the ``@`` is two to three times cheaper than extracting either side with a
+    regex.
+    """
+    parts = email.str.split_exact("@", 1)
+    return parts.struct.field("field_0"), parts.struct.field("field_1")
+
+
+def _email_domain(email: pl.Expr) -> pl.Expr:
+    return _email_parts(email)[1]
+
+
 def _canonical_email(email: pl.Expr) -> pl.Expr:
-    local = email.str.extract(r"^([^@]+)@", 1)
-    domain = email.str.extract(r"@([^@]+)$", 1)
-    local = local.str.replace(r"\+.*$", "")
+    """The mailbox an address delivers to: ``+tags`` removed, and for Gmail the dots of the
+    local part and the ``googlemail.com`` alias."""
+    local, domain = _email_parts(email)
+    local = local.str.split_exact("+", 1).struct.field("field_0")
     gmail = domain.is_in(["gmail.com", "googlemail.com"])
     local = pl.when(gmail).then(local.str.replace_all(".", "", literal=True)).otherwise(local)
     domain = pl.when(gmail).then(pl.lit("gmail.com")).otherwise(domain)
-    return pl.when(local.is_not_null() & domain.is_not_null()).then(local + "@" + domain)
+    return pl.when(local.is_not_null() & domain.is_not_null()).then(
+        pl.concat_str(local, pl.lit("@"), domain)
+    )
 
 
 def _email_stem(email: pl.Expr) -> pl.Expr:
-    """Letters of the local part: the template of a name+digits generator."""
-    local = email.str.extract(r"^([^@+]+)", 1)
-    stem = local.str.replace_all(r"[^a-z]", "")
-    domain = email.str.extract(r"@([^@]+)$", 1)
-    return pl.when(stem.str.len_chars() >= 3).then(stem + "@" + domain)
+    """Letters of the local part (before any ``+tag``): the template of a name+digits
+    generator."""
+    local, domain = _email_parts(email)
+    stem = local.str.split_exact("+", 1).struct.field("field_0").str.replace_all(r"[^a-z]", "")
+    return pl.when(stem.str.len_chars() >= 3).then(pl.concat_str(stem, pl.lit("@"), domain))

@@ -85,6 +85,12 @@ def test_email_normalisation_and_stems() -> None:
         ("c", "jsmith1984@mail.ru"),
     ]
     assert ("c", "jsmith@mail.ru") in values_of(obs.table, "email_stem")
+    assert ("a", "johnsmith@gmail.com") in values_of(obs.table, "email_stem")
+    assert values_of(obs.table, "email_domain") == [
+        ("a", "gmail.com"),
+        ("b", "googlemail.com"),
+        ("c", "mail.ru"),
+    ]
 
 
 def test_signup_bursts_on_offset_grids_do_not_split_a_burst() -> None:
