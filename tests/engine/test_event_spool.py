@@ -130,3 +130,64 @@ def test_a_broken_file_is_still_an_input_error_with_a_tap(tmp_path: Path) -> Non
     path.write_text("account_id,ip\na,10.0.0.1\nb,10.0.0.2,extra,fields\n")
     with pytest.raises(InputError, match=r"events\.csv"):
         read_events(path, tap=EventSpool(tmp_path))
+
+
+def _activity_sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select("account_id", "n_events", "first_seen", "last_seen", "org_id").sort(
+        "account_id"
+    )
+
+
+def test_the_activity_counted_on_the_spool_equals_the_one_counted_on_the_ids(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "events.csv"
+    rows = ["account_id,timestamp,org_id,ip"]
+    for i in range(60):
+        org = f"org{i % 2}" if i % 3 == 0 else ""
+        rows.append(f"a{i % 9},2025-05-01T00:{i:02d}:00Z,{org},10.0.0.{i % 4}")
+    path.write_text("\n".join(rows) + "\n")
+    # The accounts table lists some of the events' accounts and one without events.
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("account_id\na1\na2\na3\nz\n")
+    tap = EventSpool(tmp_path)
+    loaded = read_events(path, tap=tap)
+    listed = read_accounts(accounts).frame
+    got = signals._spool_activity(tap.spool, loaded.frame, listed, tap.seed)
+    assert got is not None
+    want = signals._event_activity(loaded.frame).collect()
+    assert _activity_sorted(got).equals(_activity_sorted(want))
+    assert got.get_column("org_id").null_count() < got.height
+
+
+def test_a_key_named_by_another_id_is_refused() -> None:
+    # The spool's key is account "x"'s, but its rows carry the check hash of another id:
+    # an id of the events collides with the table's "x", and the key cannot be named by it.
+    key = pl.select(signals._account_key(pl.lit("x"), 0)).item()
+    other = pl.select(signals._account_check(pl.lit("y"))).item()
+    spool = pl.LazyFrame(
+        {
+            signals.ACCOUNT_KEY: [key],
+            signals._SPOOL_CHECK: [other],
+            "timestamp": [None],
+            signals._SPOOL_ORG: [None],
+        },
+        schema_overrides={
+            signals.ACCOUNT_KEY: pl.UInt64,
+            signals._SPOOL_CHECK: pl.UInt32,
+            "timestamp": pl.Datetime("us", "UTC"),
+            signals._SPOOL_ORG: pl.String,
+        },
+    )
+    listed = pl.LazyFrame({"account_id": ["x"]})
+    events = pl.LazyFrame({"account_id": ["y"]})
+    assert signals._spool_activity(spool, events, listed, 0) is None
+    # Named by its own id, the same key is accepted.
+    right = spool.with_columns(
+        pl.lit(pl.select(signals._account_check(pl.lit("x"))).item(), dtype=pl.UInt32).alias(
+            signals._SPOOL_CHECK
+        )
+    )
+    named = signals._spool_activity(right, events, listed, 0)
+    assert named is not None
+    assert named.get_column("account_id").to_list() == ["x"]
