@@ -41,6 +41,7 @@ import polars as pl
 from sybilgraph.link_kernel import (
     VALUE_LIMIT,
     Incidence,
+    build_incidence,
     candidate_bound,
     hub_table,
     score_accounts,
@@ -93,33 +94,6 @@ def strongest_two(w: pl.Expr) -> pl.Expr:
     return 1.0 - (1.0 - w.max()) * (1.0 - second)
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a fixed, version-independent integer hash."""
-    z = x.astype(np.uint64, copy=True)
-    with np.errstate(over="ignore"):
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(0xBF58476D1CE4E5B9)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
-    return z
-
-
-def _ring_key(account: np.ndarray, value: np.ndarray, seed: int) -> np.ndarray:
-    """The seeded pseudo-random key that orders a hub value's accounts around its ring."""
-    a = account.astype(np.uint64)
-    v = value.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        return _mix(a * np.uint64(0x9E3779B97F4A7C15) ^ _mix(v + np.uint64(seed)))
-
-
-def _csr(rows: np.ndarray, n_rows: int) -> np.ndarray:
-    """Row pointers of a compressed-row table whose entries are sorted by ``rows``."""
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-    return indptr
-
-
 def _rank_order(edges: pl.DataFrame, n_accounts: int) -> np.ndarray:
     """Accounts in the order the loops number them: by number of hub values, ties by id.
 
@@ -133,60 +107,22 @@ def _rank_order(edges: pl.DataFrame, n_accounts: int) -> np.ndarray:
 
 def _incidence(edges: pl.DataFrame, order: np.ndarray, n_values: int, seed: int) -> Incidence:
     """The linking edges as the compiled loops walk them (see :class:`Incidence`), with each
-    account numbered by its rank (``order[r]`` is the account of rank ``r``)."""
+    account numbered by its rank (``order[r]`` is the account of rank ``r``).
+
+    Built by counting sorts on the integer ids (:func:`build_incidence`): 4.7 s on the
+    article preset's 31.7M linking edges, where sorting them as tables took 7.9-8.1 s.
+    """
     if n_values >= VALUE_LIMIT:
         raise ValueError(f"too many distinct values to link ({n_values:,})")
-    n_accounts = order.size
-    rank = np.empty(n_accounts, dtype=np.int64)
-    rank[order] = np.arange(n_accounts)
-    ranked = edges.select(
-        pl.Series("account", rank[edges.get_column("account").to_numpy()]),
-        "value",
-        "hub",
-    )
-    small = ranked.filter(~pl.col("hub")).select("account", "value")
-    # Ring order: each hub value's accounts sorted by their seeded key (of the account's id,
-    # not its rank, so the ring does not depend on how accounts are numbered).
-    hub_edges = edges.filter(pl.col("hub"))
-    ring = ranked.filter(pl.col("hub")).with_columns(
-        pl.Series(
-            "key",
-            _ring_key(
-                hub_edges.get_column("account").to_numpy(),
-                hub_edges.get_column("value").to_numpy(),
-                seed,
-            ),
-        )
-    )
-    del hub_edges
-    ring = ring.select("account", "value", "key").sort("value", "key")
-    ring_value = ring.get_column("value").to_numpy().astype(np.int64)
-    ring_ptr = _csr(ring_value, n_values)
-    # Hub edges by account carry their position in the ring.
-    hub = sort_by_id_pair(
-        ring.select(
-            "account", "value", pl.Series("pos", np.arange(ring.height) - ring_ptr[ring_value])
-        ),
-        "account",
-        "value",
-    )
-    ring_acc = ring.get_column("account").to_numpy().astype(np.int64)
-    del ring, ring_value
-    by_account = sort_by_id_pair(small, "account", "value")
-    by_value = sort_by_id_pair(small, "value", "account")
-    hub_account = hub.get_column("account").to_numpy().astype(np.int64)
-    return Incidence(
-        small_ptr_by_account=_csr(
-            by_account.get_column("account").to_numpy().astype(np.int64), n_accounts
-        ),
-        small_values=by_account.get_column("value").to_numpy().astype(np.int64),
-        hub_ptr_by_account=_csr(hub_account, n_accounts),
-        hub_values=hub.get_column("value").to_numpy().astype(np.int64),
-        ring_pos=hub.get_column("pos").to_numpy().astype(np.int64),
-        small_ptr=_csr(by_value.get_column("value").to_numpy().astype(np.int64), n_values),
-        small_acc=by_value.get_column("account").to_numpy().astype(np.int64),
-        ring_ptr=ring_ptr,
-        ring_acc=ring_acc,
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return build_incidence(
+        edges.get_column("account").to_numpy(),
+        edges.get_column("value").to_numpy(),
+        edges.get_column("hub").to_numpy(),
+        rank,
+        n_values,
+        seed,
     )
 
 

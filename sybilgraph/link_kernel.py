@@ -460,3 +460,131 @@ def candidate_bound(inc: Incidence, k: int) -> np.ndarray:
             total += 2 * min(k, (inc.ring_ptr[v + 1] - inc.ring_ptr[v]) // 2)
         bound[a] = total
     return bound
+
+
+@nb.njit(cache=True)
+def _stable_by(keys: np.ndarray, n_keys: int, order: np.ndarray) -> np.ndarray:
+    """``order`` stably sorted by ``keys[order]``, keys in ``range(n_keys)``: a counting sort,
+    two linear passes where a comparison sort of millions of rows takes a logarithmic factor
+    more."""
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    for i in order:
+        start[keys[i] + 1] += 1
+    for k in range(n_keys):
+        start[k + 1] += start[k]
+    out = np.empty(order.size, dtype=np.int64)
+    for i in order:
+        k = keys[i]
+        out[start[k]] = i
+        start[k] += 1
+    return out
+
+
+@nb.njit(cache=True)
+def _pointers(sorted_keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """Row pointers of a compressed-row table whose entries have these (sorted) row keys."""
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    for k in sorted_keys:
+        ptr[k + 1] += 1
+    for k in range(n_keys):
+        ptr[k + 1] += ptr[k]
+    return ptr
+
+
+@nb.njit(cache=True)
+def _splitmix(x: np.uint64) -> np.uint64:
+    """SplitMix64 finaliser: a fixed, version-independent integer hash."""
+    z = x
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return z
+
+
+@nb.njit(cache=True)
+def ring_keys(account: np.ndarray, value: np.ndarray, seed: int) -> np.ndarray:
+    """The seeded pseudo-random keys that order each hub value's accounts around its ring:
+    ``mix(account * golden ^ mix(value + seed))``, of the account's id (not its rank), so that
+    the ring does not depend on how accounts are numbered."""
+    out = np.empty(account.size, dtype=np.uint64)
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    s = np.uint64(seed)
+    for i in range(account.size):
+        a = np.uint64(account[i])
+        v = np.uint64(value[i])
+        out[i] = _splitmix((a * golden) ^ _splitmix(v + s))
+    return out
+
+
+@nb.njit(cache=True)
+def build_incidence(
+    account: np.ndarray,
+    value: np.ndarray,
+    is_hub: np.ndarray,
+    rank: np.ndarray,
+    n_values: int,
+    seed: int,
+) -> Incidence:
+    """The :class:`Incidence` of the linking edges (``account`` ids, ``value`` ids, whether the
+    value is a hub), with each account numbered by ``rank[account]``.
+
+    The tables are made by counting sorts on the integer ids. Each hub value's accounts are
+    put in the order of :func:`ring_keys` (ties, which take two equal 64-bit keys, by
+    account id).
+    """
+    n_accounts = rank.size
+    n = account.size
+    n_hub = 0
+    for i in range(n):
+        if is_hub[i]:
+            n_hub += 1
+    small = np.empty(n - n_hub, dtype=np.int64)
+    hub = np.empty(n_hub, dtype=np.int64)
+    s = 0
+    h = 0
+    for i in range(n):
+        if is_hub[i]:
+            hub[h] = i
+            h += 1
+        else:
+            small[s] = i
+            s += 1
+    # Small values: by value then rank, and by rank then value.
+    s_rank = rank[account[small]]
+    s_value = value[small]
+    by_rank = _stable_by(s_rank, n_accounts, np.arange(small.size))
+    by_value = _stable_by(s_value, n_values, by_rank)
+    by_account = _stable_by(s_rank, n_accounts, by_value)
+    small_acc = s_rank[by_value]
+    small_values = s_value[by_account]
+    # Hub values: each value's accounts in ring order, then the edges by rank then value, each
+    # with its position in its value's ring.
+    h_id = account[hub]
+    h_value = value[hub]
+    h_rank = rank[h_id]
+    key = ring_keys(h_id, h_value, seed)
+    ring = _stable_by(h_value, n_values, _stable_by(h_id, n_accounts, np.arange(hub.size)))
+    ring_ptr = _pointers(h_value[ring], n_values)
+    for v in range(n_values):
+        lo = ring_ptr[v]
+        hi = ring_ptr[v + 1]
+        if hi - lo > 1:
+            part = ring[lo:hi].copy()
+            ring[lo:hi] = part[np.argsort(key[part], kind="mergesort")]
+    pos = np.empty(hub.size, dtype=np.int64)
+    for j in range(hub.size):
+        pos[ring[j]] = j - ring_ptr[h_value[ring[j]]]
+    hub_order = _stable_by(h_rank, n_accounts, ring)
+    return Incidence(
+        small_ptr_by_account=_pointers(s_rank[by_account], n_accounts),
+        small_values=small_values,
+        hub_ptr_by_account=_pointers(h_rank[hub_order], n_accounts),
+        hub_values=h_value[hub_order],
+        ring_pos=pos[hub_order],
+        small_ptr=_pointers(s_value[by_value], n_values),
+        small_acc=small_acc,
+        ring_ptr=ring_ptr,
+        ring_acc=h_rank[ring],
+    )

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sybilgraph.cluster import cluster
 from sybilgraph.cluster_kernel import strongest
 from sybilgraph.link import link
+from sybilgraph.link_kernel import build_incidence, ring_keys
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -274,3 +275,79 @@ def test_cells_of_one_operation_merge_into_one_cluster(cells: int, leiden_pairs:
     m = cluster(pairs, Settings(resolution=0.5, leiden_pairs=leiden_pairs)).membership
     assert m["subgroup"].n_unique() > 1
     assert m["cluster"].n_unique() == 1
+
+
+def _numpy_ring_keys(account: np.ndarray, value: np.ndarray, seed: int) -> np.ndarray:
+    def mix(x: np.ndarray) -> np.ndarray:
+        z = x.astype(np.uint64, copy=True)
+        with np.errstate(over="ignore"):
+            z ^= z >> np.uint64(30)
+            z *= np.uint64(0xBF58476D1CE4E5B9)
+            z ^= z >> np.uint64(27)
+            z *= np.uint64(0x94D049BB133111EB)
+            z ^= z >> np.uint64(31)
+        return z
+
+    a = account.astype(np.uint64)
+    v = value.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return mix(a * np.uint64(0x9E3779B97F4A7C15) ^ mix(v + np.uint64(seed)))
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 25)), min_size=1, max_size=300),
+    st.integers(0, 3),
+)
+@settings(max_examples=60, deadline=None)
+def test_incidence_tables_match_sorted_tables(pairs: list[tuple[int, int]], seed: int) -> None:
+    edges = pl.DataFrame(
+        sorted(set(pairs)), schema={"account": pl.UInt32, "value": pl.UInt32}, orient="row"
+    ).with_columns((pl.col("value") % 4 == 0).alias("hub"))
+    n_accounts, n_values = 41, 26
+    order = np.random.default_rng(seed).permutation(n_accounts)
+    rank = np.empty(n_accounts, dtype=np.int64)
+    rank[order] = np.arange(n_accounts)
+    got = build_incidence(
+        edges["account"].to_numpy(),
+        edges["value"].to_numpy(),
+        edges["hub"].to_numpy(),
+        rank,
+        n_values,
+        seed,
+    )
+    ranked = edges.with_columns(pl.Series("r", rank[edges["account"].to_numpy()]))
+    small = ranked.filter(~pl.col("hub"))
+    by_account = small.sort("r", "value")
+    assert got.small_values.tolist() == by_account["value"].to_list()
+    assert (
+        np.diff(got.small_ptr_by_account).tolist()
+        == np.bincount(by_account["r"].to_numpy(), minlength=n_accounts).tolist()
+    )
+    by_value = small.sort("value", "r")
+    assert got.small_acc.tolist() == by_value["r"].to_list()
+    hubs = ranked.filter(pl.col("hub"))
+    keys = _numpy_ring_keys(hubs["account"].to_numpy(), hubs["value"].to_numpy(), seed)
+    ring = hubs.with_columns(pl.Series("key", keys)).sort("value", "key", "account")
+    assert got.ring_acc.tolist() == ring["r"].to_list()
+    assert (
+        np.diff(got.ring_ptr).tolist()
+        == np.bincount(ring["value"].to_numpy(), minlength=n_values).tolist()
+    )
+    # Each hub edge, by rank then value, knows its place in its value's ring.
+    for start, end, r in zip(
+        got.hub_ptr_by_account[:-1], got.hub_ptr_by_account[1:], range(n_accounts), strict=True
+    ):
+        values = got.hub_values[start:end].tolist()
+        assert values == sorted(values)
+        for v, pos in zip(values, got.ring_pos[start:end].tolist(), strict=True):
+            assert got.ring_acc[got.ring_ptr[v] + pos] == r
+    assert got.hub_values.size == hubs.height
+
+
+def test_ring_keys_are_the_splitmix_formula() -> None:
+    rng = np.random.default_rng(5)
+    account = rng.integers(0, 2**32, 1000, dtype=np.uint64).astype(np.uint32)
+    value = rng.integers(0, 2**32, 1000, dtype=np.uint64).astype(np.uint32)
+    for seed in (0, 7, 2**40):
+        want = _numpy_ring_keys(account, value, seed)
+        assert (ring_keys(account, value, seed) == want).all()
