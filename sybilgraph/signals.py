@@ -972,8 +972,8 @@ def _account_signals(
 
     Every derived value is computed in one pass over the accounts, collected once (a table of
     one row per account), and each type is then grouped from it: read separately, each type
-    would read and validate the accounts file again (on the article preset 10.6 s for the
-    eight types against about 5 s).
+    would read and validate the accounts file again (on the article preset's 2.02M accounts,
+    5.1 s for the eight types against 8.3-8.7 s).
     """
     names = accounts.collect_schema().names()
     has_created = schema.CREATED_AT in names
