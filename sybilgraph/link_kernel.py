@@ -463,32 +463,25 @@ def candidate_bound(inc: Incidence, k: int) -> np.ndarray:
 
 
 @nb.njit(cache=True)
-def _stable_by(keys: np.ndarray, n_keys: int, order: np.ndarray) -> np.ndarray:
-    """``order`` stably sorted by ``keys[order]``, keys in ``range(n_keys)``: a counting sort,
-    two linear passes where a comparison sort of millions of rows takes a logarithmic factor
-    more."""
-    start = np.zeros(n_keys + 1, dtype=np.int64)
+def _stable_by(keys: np.ndarray, n_keys: int, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``order`` stably sorted by ``keys[order]``, keys in ``range(n_keys)``, and the row
+    pointers of the result (key ``k``'s entries are ``ptr[k]:ptr[k + 1]``).
+
+    A counting sort: two linear passes where a comparison sort of millions of rows takes a
+    logarithmic factor more.
+    """
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
     for i in order:
-        start[keys[i] + 1] += 1
+        ptr[keys[i] + 1] += 1
     for k in range(n_keys):
-        start[k + 1] += start[k]
+        ptr[k + 1] += ptr[k]
+    fill = ptr[:-1].copy()
     out = np.empty(order.size, dtype=np.int64)
     for i in order:
         k = keys[i]
-        out[start[k]] = i
-        start[k] += 1
-    return out
-
-
-@nb.njit(cache=True)
-def _pointers(sorted_keys: np.ndarray, n_keys: int) -> np.ndarray:
-    """Row pointers of a compressed-row table whose entries have these (sorted) row keys."""
-    ptr = np.zeros(n_keys + 1, dtype=np.int64)
-    for k in sorted_keys:
-        ptr[k + 1] += 1
-    for k in range(n_keys):
-        ptr[k + 1] += ptr[k]
-    return ptr
+        out[fill[k]] = i
+        fill[k] += 1
+    return out, ptr
 
 
 @nb.njit(cache=True)
@@ -554,9 +547,9 @@ def build_incidence(
     # Small values: by value then rank, and by rank then value.
     s_rank = rank[account[small]]
     s_value = value[small]
-    by_rank = _stable_by(s_rank, n_accounts, np.arange(small.size))
-    by_value = _stable_by(s_value, n_values, by_rank)
-    by_account = _stable_by(s_rank, n_accounts, by_value)
+    by_rank, _ = _stable_by(s_rank, n_accounts, np.arange(small.size))
+    by_value, small_ptr = _stable_by(s_value, n_values, by_rank)
+    by_account, small_ptr_by_account = _stable_by(s_rank, n_accounts, by_value)
     small_acc = s_rank[by_value]
     small_values = s_value[by_account]
     # Hub values: each value's accounts in ring order, then the edges by rank then value, each
@@ -565,8 +558,8 @@ def build_incidence(
     h_value = value[hub]
     h_rank = rank[h_id]
     key = ring_keys(h_id, h_value, seed)
-    ring = _stable_by(h_value, n_values, _stable_by(h_id, n_accounts, np.arange(hub.size)))
-    ring_ptr = _pointers(h_value[ring], n_values)
+    by_id, _ = _stable_by(h_id, n_accounts, np.arange(hub.size))
+    ring, ring_ptr = _stable_by(h_value, n_values, by_id)
     for v in range(n_values):
         lo = ring_ptr[v]
         hi = ring_ptr[v + 1]
@@ -576,14 +569,14 @@ def build_incidence(
     pos = np.empty(hub.size, dtype=np.int64)
     for j in range(hub.size):
         pos[ring[j]] = j - ring_ptr[h_value[ring[j]]]
-    hub_order = _stable_by(h_rank, n_accounts, ring)
+    hub_order, hub_ptr_by_account = _stable_by(h_rank, n_accounts, ring)
     return Incidence(
-        small_ptr_by_account=_pointers(s_rank[by_account], n_accounts),
+        small_ptr_by_account=small_ptr_by_account,
         small_values=small_values,
-        hub_ptr_by_account=_pointers(h_rank[hub_order], n_accounts),
+        hub_ptr_by_account=hub_ptr_by_account,
         hub_values=h_value[hub_order],
         ring_pos=pos[hub_order],
-        small_ptr=_pointers(s_value[by_value], n_values),
+        small_ptr=small_ptr,
         small_acc=small_acc,
         ring_ptr=ring_ptr,
         ring_acc=h_rank[ring],
