@@ -137,37 +137,48 @@ def main(argv: list[str]) -> int:
     if args.networkx_only:
         run_networkx(args.data, args.work, args.max_degree, args.seed)
         return 0
-    data = sample(args.data, args.work, args.fraction)
-    truth = data / "truth.csv"
-    ours = args.work / "out-analyze"
-    theirs = args.work / "out-networkx"
+    for line in compare(args.data, args.work, args.fraction, args.max_degree, args.seed):
+        print(json.dumps(line), flush=True)
+    return 0
+
+
+def compare(
+    data: Path, work: Path, fraction: int = 50, max_degree: int = 50, seed: int = 42
+) -> list[dict[str, object]]:
+    """One comparison on the 1/``fraction`` sample of ``data`` (written under ``work`` once):
+    a line per pipeline (wall time, peak memory, ``evaluate`` figures) and the speedup."""
+    sampled = sample(data, work, fraction)
+    truth = sampled / "truth.csv"
+    ours = work / "out-analyze"
+    theirs = work / "out-networkx"
     analyze = timed(
         analyze_command(
-            data / "events.parquet",
+            sampled / "events.parquet",
             ours,
-            accounts=data / "accounts.parquet",
-            extra=["--seed", str(args.seed)],
+            accounts=sampled / "accounts.parquet",
+            extra=["--seed", str(seed)],
         )
     )
     baseline = timed(
         [
             sys.executable,
             __file__,
-            str(data),
+            str(sampled),
             str(theirs),
             "--networkx-only",
             "--max-degree",
-            str(args.max_degree),
+            str(max_degree),
             "--seed",
-            str(args.seed),
+            str(seed),
         ]
     )
-    rows = pl.scan_parquet(data / "events.parquet").select(pl.len()).collect().item()
-    for name, run, out in (("analyze", analyze, ours), ("networkx", baseline, theirs)):
-        line = {"pipeline": name, "events": rows, **run, **scores(out, truth)}
-        print(json.dumps(line), flush=True)
-    print(json.dumps({"speedup": round(baseline["wall_s"] / analyze["wall_s"], 1)}))
-    return 0
+    rows = pl.scan_parquet(sampled / "events.parquet").select(pl.len()).collect().item()
+    lines: list[dict[str, object]] = [
+        {"pipeline": name, "events": rows, **run, **scores(out, truth)}
+        for name, run, out in (("analyze", analyze, ours), ("networkx", baseline, theirs))
+    ]
+    lines.append({"speedup": round(baseline["wall_s"] / analyze["wall_s"], 1)})
+    return lines
 
 
 if __name__ == "__main__":
