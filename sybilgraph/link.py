@@ -50,7 +50,7 @@ from sybilgraph.settings import Settings
 from sybilgraph.sorting import sort_by_id_pair
 from sybilgraph.weigh import WeightedValues
 
-__all__ = ["GRIDDED_TYPES", "Pairs", "link", "strongest_two"]
+__all__ = ["GRIDDED_TYPES", "Pairs", "link"]
 
 #: Signal types laid on shifted time grids (see :mod:`sybilgraph.signals`).
 GRIDDED_TYPES = ("signup_burst", "ip_window", "prompt_window")
@@ -78,20 +78,6 @@ class Pairs:
     n_candidates: int
     n_partitions: int = 1
     n_hub_values: int = 0
-
-
-def strongest_two(w: pl.Expr) -> pl.Expr:
-    """Noisy-OR of the two largest values of ``w`` in a group: ``1 - (1 - w1)(1 - w2)``.
-
-    The one rule by which values of one evidence family combine, in linking and in scoring.
-
-    Examples
-    --------
-    >>> pl.DataFrame({"w": [0.5, 0.5, 0.4]}).select(strongest_two(pl.col("w"))).item()
-    0.75
-    """
-    second = pl.when(pl.len() >= 2).then(w.top_k(2).min()).otherwise(0.0)
-    return 1.0 - (1.0 - w.max()) * (1.0 - second)
 
 
 def _rank_order(edges: pl.DataFrame, n_accounts: int) -> np.ndarray:

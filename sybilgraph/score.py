@@ -33,12 +33,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from sybilgraph import schema
 from sybilgraph.cluster import Clustering
 from sybilgraph.edges import EdgeTable
-from sybilgraph.link import GRIDDED_TYPES, strongest_two
+from sybilgraph.link import GRIDDED_TYPES
+from sybilgraph.score_kernel import member_strength
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -78,6 +80,38 @@ class Scored:
     clusters: pl.DataFrame
     members: pl.DataFrame
     evidence: pl.DataFrame
+
+
+def _strength(member: pl.DataFrame, shared_edges: pl.DataFrame, n_families: int) -> pl.DataFrame:
+    """``cluster, account, _family, s``: each member's strength per family, as in linking (the
+    two strongest values as a noisy-OR, a value laid on shifted time grids counting once), of
+    ``weight * share`` over the member's shared values (:func:`member_strength`)."""
+    accounts = member.get_column("account").to_numpy()
+    slot = np.full(int(accounts.max()) + 1, -1, dtype=np.int64)
+    slot[accounts] = np.arange(accounts.size)
+    rows = shared_edges.select(
+        "account",
+        "_family",
+        pl.when(pl.col("_piece") < 0).then(-pl.col("_piece")).otherwise(0).alias("_grid"),
+        (pl.col("weight") * pl.col("share")).alias("ws"),
+    )
+    m, f, s = member_strength(
+        slot[rows.get_column("account").to_numpy()],
+        rows.get_column("_family").to_numpy(),
+        rows.get_column("_grid").to_numpy(),
+        rows.get_column("ws").to_numpy(),
+        accounts.size,
+        n_families,
+        len(GRIDDED_TYPES) + 1,
+    )
+    return pl.DataFrame(
+        {
+            "cluster": member.get_column("cluster").gather(m),
+            "account": member.get_column("account").gather(m),
+            "_family": pl.Series(f, dtype=pl.UInt32),
+            "s": s,
+        }
+    )
 
 
 def score(
@@ -134,8 +168,22 @@ def score(
     in_cluster = in_cluster.with_columns(
         (pl.col("accounts_in_cluster") / pl.col("degree")).alias("share")
     )
+    # The per-edge table carries integers only: the family as its rank among the families
+    # (named again once grouped by cluster) and the two types it is filtered on as flags.
+    families = in_cluster.get_column("family").unique().sort()
     shared_edges = member_edges.join(
-        in_cluster.select("cluster", "value", "family", "signal_type", "_piece", "weight", "share"),
+        in_cluster.select(
+            "cluster",
+            "value",
+            pl.col("family")
+            .replace_strict(families, list(range(families.len())), return_dtype=pl.UInt32)
+            .alias("_family"),
+            pl.col("signal_type").is_in(["ip_window", "prompt_window"]).alias("_window"),
+            (pl.col("signal_type") == "prompt_fingerprint").alias("_content"),
+            "_piece",
+            "weight",
+            "share",
+        ),
         on=["cluster", "value"],
     )
 
@@ -151,16 +199,7 @@ def score(
     members = member.join(activity, on="account", how="left")
 
     # -- evidence strength per (member, family) and per family -----------------------------
-    # As in linking: per member and family, the two strongest values as a noisy-OR, and a
-    # value laid on shifted time grids counts once.
-    ws = pl.col("ws")
-    strength = (
-        shared_edges.with_columns((pl.col("weight") * pl.col("share")).alias("ws"))
-        .group_by("cluster", "account", "family", "_piece")
-        .agg(ws.max())
-        .group_by("cluster", "account", "family")
-        .agg(strongest_two(ws).alias("s"))
-    )
+    strength = _strength(member, shared_edges, families.len())
     member_families = strength.group_by("cluster", "account").agg(
         _corroborated(pl.col("s")).alias("member_evidence"),
         pl.len().alias("member_families"),
@@ -186,8 +225,14 @@ def score(
     )
     family = (
         strength.join(sizes, on="cluster")
-        .group_by("cluster", "family")
+        .group_by("cluster", "_family")
         .agg((pl.col("s").sum() / pl.col("n_accounts").first()).alias("s"))
+        .with_columns(
+            pl.col("_family")
+            .replace_strict(list(range(families.len())), families, return_dtype=pl.String)
+            .alias("family")
+        )
+        .drop("_family")
         .join(pools, on=["cluster", "family"], how="left")
         .with_columns(
             pl.when(pl.col("family").is_in(list(PERSONAL_FAMILIES)))
@@ -250,13 +295,12 @@ def score(
         )
     )
     sync = (
-        shared_edges.filter(pl.col("signal_type").is_in(["ip_window", "prompt_window"]))
+        shared_edges.filter(pl.col("_window"))
         .group_by("cluster")
         .agg(pl.col("account").n_unique().alias("_synced"))
     )
     content_traffic = (
-        shared_edges.filter(pl.col("signal_type") == "prompt_fingerprint")
-        .join(member_edges.select("account", "value", "n_events"), on=["account", "value"])
+        shared_edges.filter(pl.col("_content"))
         .group_by("cluster")
         .agg(pl.col("n_events").sum().alias("_shared_events"))
     )
