@@ -13,10 +13,10 @@ them by (account, ip). Each measurement runs in its own child process under
 ``/usr/bin/time -v`` (wall time and peak resident memory); floor and analyze runs alternate so
 that machine noise hits both alike, after one untimed read of the files so that neither starts
 from a cold disk, and after one ``analyze`` of the bundled ``sample_data`` that no ratio
-counts: the first run after an install compiles the kernels (about 15 s, once), so it is
-reported apart as ``first_run``. The scenario is generated once
-and cached under ``benchmarks/cache/``, with a digest of the generator's source: a cache
-written by another version of the generator is generated again. Results go to
+counts: the first run after an install compiles the kernels (about 20 s, once), so it is
+reported apart as ``first_run``. The scenario is generated once and cached under
+``benchmarks/cache/``, with a digest of the generator's source: a cache written by another
+version of the generator is generated again. Results go to
 ``benchmarks/results/<preset>-<seed>.json``.
 """
 

@@ -16,7 +16,7 @@ __all__ = ["member_strength"]
 
 
 @nb.njit(cache=True)
-def _strength(
+def _loop(
     member: np.ndarray,
     family: np.ndarray,
     grid: np.ndarray,
@@ -97,7 +97,7 @@ def member_strength(
     >>> m.tolist(), f.tolist(), s.round(3).tolist()
     ([0, 1], [0, 1], [0.75, 0.2])
     """
-    return _strength(
+    return _loop(
         np.ascontiguousarray(member, dtype=np.int64),
         np.ascontiguousarray(family, dtype=np.int64),
         np.ascontiguousarray(grid, dtype=np.int64),
