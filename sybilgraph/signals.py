@@ -187,8 +187,9 @@ class EventSpool:
 
     A :class:`~sybilgraph.load.tap.RowTap` for :func:`sybilgraph.load.read_events`. Reading
     the events decodes every value, and so does spooling them (keyed and normalised, to
-    Parquet files in ``directory``): doing both on one scan of each file saves a pass over
-    the input. The account keys are made with the first seed of :data:`_KEY_SEEDS`;
+    Parquet files in ``directory``, or with ``in_memory`` to frames held in memory, which
+    saves encoding and decoding small inputs): doing both on one scan of each file saves a
+    pass over the input. The account keys are made with the first seed of :data:`_KEY_SEEDS`;
     :func:`build_observations` checks that it gives every account its own key, and spools the
     events again from the input in the rare case it does not.
 
@@ -205,39 +206,54 @@ class EventSpool:
     ['10.0.0.1', '10.0.0.1']
     """
 
-    def __init__(self, directory: Path, *, stripped: bool = True) -> None:
+    def __init__(self, directory: Path, *, stripped: bool = True, in_memory: bool = False) -> None:
         self.directory = directory
         self.stripped = stripped
+        self.in_memory = in_memory
         self.seed = _KEY_SEEDS[0]
         self.columns: tuple[str, ...] = ()
         self._files: dict[int, Path] = {}
+        self._frames: dict[int, pl.DataFrame] = {}
 
     def queries(
         self, index: int, frame: pl.LazyFrame, signal_columns: tuple[str, ...]
     ) -> list[pl.LazyFrame]:
-        """The sink that writes file ``index``'s valid rows to the spool."""
+        """The query that spools file ``index``'s valid rows: a Parquet sink, or with
+        ``in_memory`` the rows themselves (:meth:`received` keeps them)."""
         has_ts = schema.TIMESTAMP in frame.collect_schema().names()
         self.columns = signal_columns
+        spooled = _spooled(frame, signal_columns, self.seed, has_ts, self.stripped)
+        if self.in_memory:
+            return [spooled]
         path = self.directory / f"events-spool-{index:05d}.parquet"
         self._files[index] = path
-        spooled = _spooled(frame, signal_columns, self.seed, has_ts, self.stripped)
         return [spooled.sink_parquet(path, compression="lz4", lazy=True)]
+
+    def received(self, index: int, results: list[pl.DataFrame]) -> None:
+        """Keep file ``index``'s spooled rows when they are held in memory."""
+        if self.in_memory:
+            self._frames[index] = results[0]
 
     @property
     def ready(self) -> bool:
         """Whether any file was spooled."""
-        return bool(self._files)
+        return bool(self._files or self._frames)
 
     @property
     def spool(self) -> pl.LazyFrame:
         """The spooled events of every file, in reading order."""
+        if self.in_memory:
+            frames = [self._frames[i] for i in sorted(self._frames)]
+            return pl.concat(frames, how="vertical", rechunk=False).lazy()
         return pl.scan_parquet([self._files[i] for i in sorted(self._files)])
 
     def discard(self) -> None:
-        """Remove the spool files (when the events are spooled again under another seed)."""
+        """Remove the spool files or frames (when the events are spooled again under another
+        seed, or once the signals are encoded)."""
         for path in self._files.values():
             path.unlink(missing_ok=True)
         self._files.clear()
+        self._frames.clear()
 
 
 def build_observations(

@@ -385,9 +385,9 @@ class _Validated:
 
 def _run_pass(
     source: Source, queries: list[pl.LazyFrame], tapped: list[pl.LazyFrame]
-) -> list[pl.DataFrame]:
-    """Collect the validating ``queries`` and a tap's ``tapped`` sinks on one scan of a file,
-    and return the results of ``queries``.
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
+    """Collect the validating ``queries`` and a tap's ``tapped`` queries on one scan of a file,
+    and return the results of each.
 
     A failure of the file is an :class:`InputError` naming it. When the pass fails with a tap,
     the file is read once more alone to tell whose failure it was: if it reads, the tap's
@@ -411,7 +411,7 @@ def _run_pass(
             f"{shown_path(source.path)}: {failure}. They take about the size of the input; "
             "set TMPDIR to a directory with more room."
         ) from failure
-    return results[: len(queries)]
+    return results[: len(queries)], results[len(queries) :]
 
 
 def _validate(
@@ -453,7 +453,9 @@ def _validate(
         if tap is not None
         else []
     )
-    stats_df, bad_df = _run_pass(source, [stats, bad], tapped)
+    (stats_df, bad_df), tap_results = _run_pass(source, [stats, bad], tapped)
+    if tap is not None:
+        tap[0].received(tap[1], tap_results)
     dropped = [
         pl.DataFrame(
             {"column": [c.column], "reason": [c.reason], "count": [stats_df[c.flag][0]]},
@@ -472,7 +474,8 @@ def _validate(
     )
     if tap is not None and padded:
         # The tap saw the values unstripped: its queries run again on the final rows.
-        _run_pass(source, [], tap[0].queries(tap[1], final, tuple(signals)))
+        _, tap_results = _run_pass(source, [], tap[0].queries(tap[1], final, tuple(signals)))
+        tap[0].received(tap[1], tap_results)
     return _Validated(
         frame=final,
         rows=int(stats_df["rows"][0]),

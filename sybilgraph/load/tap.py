@@ -26,9 +26,14 @@ class RowTap(Protocol):
         """The queries to run on file number ``index`` (from 0, in reading order).
 
         ``frame`` yields exactly the file's valid rows, with the contract's columns. The
-        queries are sinks (``sink_parquet(..., lazy=True)``): what they make is on disk, and
-        their results are not kept. They are asked for again, on the final frame, when the
-        values the pass found make it differ from the first one (text values with surrounding
-        whitespace are stripped only once they are found).
+        queries stream: sinks (``sink_parquet(..., lazy=True)``), whose results are empty, or
+        queries whose results are small enough to hold. They are asked for again, on the
+        final frame, when the values the pass found make it differ from the first one (text
+        values with surrounding whitespace are stripped only once they are found).
         """
+        ...
+
+    def received(self, index: int, results: list[pl.DataFrame]) -> None:
+        """The results of file ``index``'s queries, in their order, once the pass has run
+        (again, replacing the first ones, when the queries were asked for again)."""
         ...
