@@ -118,8 +118,8 @@ def _as_loaded(
     return dataclasses.replace(loaded, rejects=rejects, files=files)
 
 
-#: Event files of at most this many bytes in all are spooled in memory (about five times their
-#: size once decoded) rather than to Parquet: writing the Parquet spool was a quarter of the
+#: Event files of at most this many bytes in all are spooled in memory (five to eight times
+#: their size once decoded) rather than to Parquet: writing the Parquet spool was a quarter of the
 #: load stage on the 1/50 sample of the article preset (56 MB of events), 5% of the run.
 MEMORY_SPOOL_BYTES = 128 * 1024 * 1024
 
