@@ -188,8 +188,8 @@ class EventSpool:
     A :class:`~sybilgraph.load.tap.RowTap` for :func:`sybilgraph.load.read_events`. Reading
     the events decodes every value, and so does spooling them (keyed and normalised, to
     Parquet files in ``directory``, or with ``in_memory`` to frames held in memory, which
-    saves encoding and decoding small inputs): doing both on one scan of each file saves a
-    pass over the input. The account keys are made with the first seed of :data:`_KEY_SEEDS`;
+    saves encoding small inputs as Parquet): doing both on one scan of each file saves a pass
+    over the input. The account keys are made with the first seed of :data:`_KEY_SEEDS`;
     :func:`build_observations` checks that it gives every account its own key, and spools the
     events again from the input in the rare case it does not.
 
