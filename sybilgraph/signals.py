@@ -219,7 +219,7 @@ class EventSpool:
         self, index: int, frame: pl.LazyFrame, signal_columns: tuple[str, ...]
     ) -> list[pl.LazyFrame]:
         """The query that spools file ``index``'s valid rows: a Parquet sink, or with
-        ``in_memory`` the rows themselves (:meth:`received` keeps them)."""
+        ``in_memory`` the rows themselves (:meth:`collected` keeps them)."""
         has_ts = schema.TIMESTAMP in frame.collect_schema().names()
         self.columns = signal_columns
         spooled = _spooled(frame, signal_columns, self.seed, has_ts, self.stripped)
@@ -229,7 +229,7 @@ class EventSpool:
         self._files[index] = path
         return [spooled.sink_parquet(path, compression="lz4", lazy=True)]
 
-    def received(self, index: int, results: list[pl.DataFrame]) -> None:
+    def collected(self, index: int, results: list[pl.DataFrame]) -> None:
         """Keep file ``index``'s spooled rows when they are held in memory."""
         if self.in_memory:
             self._frames[index] = results[0]

@@ -454,8 +454,6 @@ def _validate(
         else []
     )
     (stats_df, bad_df), tap_results = _run_pass(source, [stats, bad], tapped)
-    if tap is not None:
-        tap[0].received(tap[1], tap_results)
     dropped = [
         pl.DataFrame(
             {"column": [c.column], "reason": [c.reason], "count": [stats_df[c.flag][0]]},
@@ -472,10 +470,11 @@ def _validate(
     final = flagged.filter(valid).select(
         outputs[c].str.strip_chars().alias(c) if c in padded else outputs[c] for c in columns
     )
-    if tap is not None and padded:
-        # The tap saw the values unstripped: its queries run again on the final rows.
-        _, tap_results = _run_pass(source, [], tap[0].queries(tap[1], final, tuple(signals)))
-        tap[0].received(tap[1], tap_results)
+    if tap is not None:
+        if padded:
+            # The tap saw the values unstripped: its queries run again on the final rows.
+            _, tap_results = _run_pass(source, [], tap[0].queries(tap[1], final, tuple(signals)))
+        tap[0].collected(tap[1], tap_results)
     return _Validated(
         frame=final,
         rows=int(stats_df["rows"][0]),

@@ -33,7 +33,7 @@ class RowTap(Protocol):
         """
         ...
 
-    def received(self, index: int, results: list[pl.DataFrame]) -> None:
-        """The results of file ``index``'s queries, in their order, once the pass has run
-        (again, replacing the first ones, when the queries were asked for again)."""
+    def collected(self, index: int, results: list[pl.DataFrame]) -> None:
+        """Receive the results of the queries for file ``index``, in their order (of the
+        final frame's queries when they were asked for again)."""
         ...
