@@ -449,16 +449,20 @@ def candidate_bound(inc: Incidence, k: int) -> np.ndarray:
     lower rank)."""
     n_accounts = inc.small_ptr_by_account.size - 1
     bound = np.zeros(n_accounts, dtype=np.int64)
+    # A small value's accounts are listed in rank order, so each has as many of lower rank as
+    # its place in the list: one pass over the lists, where looking each account up in each
+    # of its values' lists took a binary search per entry (1.6-1.7 s against 0.1 s on the
+    # article preset's 19 million small-value entries).
+    for v in range(inc.small_ptr.size - 1):
+        start = inc.small_ptr[v]
+        for j in range(start, inc.small_ptr[v + 1]):
+            bound[inc.small_acc[j]] += j - start
     for a in range(n_accounts):
         total = 0
-        for p in range(inc.small_ptr_by_account[a], inc.small_ptr_by_account[a + 1]):
-            v = inc.small_values[p]
-            # The value's accounts of lower rank: those listed before ``a``.
-            total += int(np.searchsorted(inc.small_acc[inc.small_ptr[v] : inc.small_ptr[v + 1]], a))
         for p in range(inc.hub_ptr_by_account[a], inc.hub_ptr_by_account[a + 1]):
             v = inc.hub_values[p]
             total += 2 * min(k, (inc.ring_ptr[v + 1] - inc.ring_ptr[v]) // 2)
-        bound[a] = total
+        bound[a] += total
     return bound
 
 

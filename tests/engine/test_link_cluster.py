@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sybilgraph.cluster import cluster
 from sybilgraph.cluster_kernel import strongest
 from sybilgraph.link import link
-from sybilgraph.link_kernel import build_incidence, ring_keys
+from sybilgraph.link_kernel import build_incidence, candidate_bound, ring_keys
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -342,6 +342,18 @@ def test_incidence_tables_match_sorted_tables(pairs: list[tuple[int, int]], seed
         for v, pos in zip(values, got.ring_pos[start:end].tolist(), strict=True):
             assert got.ring_acc[got.ring_ptr[v] + pos] == r
     assert got.hub_values.size == hubs.height
+    # The candidate bound: per small value, the value's accounts of lower rank; per hub value,
+    # both ring neighbours up to k places away.
+    k = 2
+    lower = small.with_columns(pl.col("r").rank("ordinal").over("value").sub(1).alias("n"))
+    ring_d = hubs.group_by("value").agg(pl.len().alias("d"))
+    per_hub = hubs.join(ring_d, on="value").select(
+        "r", (2 * pl.min_horizontal(pl.lit(k), pl.col("d") // 2)).alias("n")
+    )
+    want = np.zeros(n_accounts, dtype=np.int64)
+    both = pl.concat([lower.select("r", pl.col("n").cast(pl.Int64)), per_hub.cast({"n": pl.Int64})])
+    np.add.at(want, both["r"].to_numpy(), both["n"].to_numpy())
+    assert candidate_bound(got, k).tolist() == want.tolist()
 
 
 def test_ring_keys_are_the_splitmix_formula() -> None:
