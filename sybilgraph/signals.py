@@ -315,11 +315,19 @@ def build_observations(
         names = events.collect_schema().names()
         cols = tuple(c for c in (*schema.EVENT_SIGNALS, *settings.extra_signals) if c in names)
     event_activity: pl.LazyFrame | None = None
+    # The spool's (account, IP) aggregate, when the activity was counted from it.
+    ip_rows: pl.DataFrame | None = None
     if events is not None:
         if spooled is not None and spooled.columns == cols and accounts is not None:
-            found = _spool_activity(spooled.spool, events, accounts, spooled.seed)
+            per_key = None
+            if "ip" in cols:
+                ip_rows = _ip_and_activity(spooled.spool)
+                per_key = _key_activity_of(ip_rows)
+            found = _spool_activity(spooled.spool, events, accounts, spooled.seed, per_key)
             if found is not None:
                 event_activity = found.lazy()
+            else:
+                ip_rows = None
         if event_activity is None:
             event_activity = _event_activity(events)
     activity = _activity(
@@ -347,6 +355,7 @@ def build_observations(
         else:
             if spooled is not None:
                 spooled.discard()
+            ip_rows = None
             spool = _spool(events, cols, seed, has_ts, stripped, spool_dir)
             note("events spooled")
         if has_ts and settings.sync_types:
@@ -355,7 +364,15 @@ def build_observations(
             rate = _sync_rate(n_events, len(settings.sync_types), settings)
         for col in cols:
             share = _distinct_share(spool, col)
-            if col == "ip" or share <= 0.5:
+            if col == "ip" and ip_rows is not None:
+                grouped = ip_rows.filter(pl.col(schema.SIGNAL_VALUE).is_not_null()).drop(
+                    _ACTIVITY_CHECKS
+                )
+                ip_rows = None
+                shared = _shared_only(grouped)
+                parts.append(("ip_prefix", _prefixes(grouped.lazy(), settings)))
+                del grouped
+            elif col == "ip" or share <= 0.5:
                 # Prefixes need every IP, shared or not; an account uses few IPs, and a column
                 # of few distinct values has a small (account, value) aggregate anyway.
                 grouped = _event_signal(spool, col, few=share <= _FEW_DISTINCT).collect(
@@ -442,8 +459,56 @@ def _account_check(account_id: pl.Expr) -> pl.Expr:
     return (account_id.hash(seed=_CHECK_SEED) & 0xFFFFFFFF).cast(pl.UInt32).alias(_SPOOL_CHECK)
 
 
+#: Columns of a per-key or (key, IP) aggregate of the spool with the range of the check hash.
+_ACTIVITY_CHECKS = ("_lo", "_hi")
+
+
+def _check_range() -> list[pl.Expr]:
+    """The smallest and largest check hash of a group of spooled events."""
+    return [pl.col(_SPOOL_CHECK).min().alias("_lo"), pl.col(_SPOOL_CHECK).max().alias("_hi")]
+
+
+def _ip_and_activity(spool: pl.LazyFrame) -> pl.DataFrame:
+    """The spool's (account, IP) aggregate, with the events without an IP as a null IP and
+    the range of the check hash of each row.
+
+    The IP observations are this without the null rows, and each account's activity is the
+    sum of its rows (:func:`_key_activity_of`): counting both on one pass over the events
+    saves one of the two (on the article preset 9.3-11.4 s against 12.3-14.0 s).
+    """
+    return (
+        spool.select(
+            ACCOUNT_KEY, schema.TIMESTAMP, _SPOOL_CHECK, pl.col("ip").alias(schema.SIGNAL_VALUE)
+        )
+        .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
+        .agg(*_usage(), *_check_range())
+        .collect(engine="streaming")
+    )
+
+
+def _key_activity_of(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per key, the activity and check range summed over the rows of an aggregate made by
+    :func:`_ip_and_activity`."""
+    return (
+        rows.lazy()
+        .group_by(ACCOUNT_KEY)
+        .agg(
+            pl.col("n_events").sum(),
+            pl.col(schema.FIRST_SEEN).min(),
+            pl.col(schema.LAST_SEEN).max(),
+            pl.col("_lo").min(),
+            pl.col("_hi").max(),
+        )
+        .collect(engine="streaming")
+    )
+
+
 def _spool_activity(
-    spool: pl.LazyFrame, events: pl.LazyFrame, accounts: pl.LazyFrame, seed: int
+    spool: pl.LazyFrame,
+    events: pl.LazyFrame,
+    accounts: pl.LazyFrame,
+    seed: int,
+    per_key: pl.DataFrame | None = None,
 ) -> pl.DataFrame | None:
     """The events' activity per account (as :func:`_event_activity`), counted on the spool.
 
@@ -454,18 +519,14 @@ def _spool_activity(
     not vary (else two ids of the events share the key), and it must equal the second hash of
     the id the key is named by. Returns None when the key does not tell the accounts apart,
     and the caller then counts the events by their ids.
+
+    ``per_key`` is the spool's per-key activity and check range when it is already counted
+    (:func:`_key_activity_of`).
     """
-    per_key = (
-        spool.group_by(ACCOUNT_KEY)
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_events"),
-            pl.col(schema.TIMESTAMP).min().alias(schema.FIRST_SEEN),
-            pl.col(schema.TIMESTAMP).max().alias(schema.LAST_SEEN),
-            pl.col(_SPOOL_CHECK).min().alias("_lo"),
-            pl.col(_SPOOL_CHECK).max().alias("_hi"),
+    if per_key is None:
+        per_key = (
+            spool.group_by(ACCOUNT_KEY).agg(*_usage(), *_check_range()).collect(engine="streaming")
         )
-        .collect(engine="streaming")
-    )
     if (per_key.get_column("_lo") != per_key.get_column("_hi")).any():
         return None
 

@@ -191,3 +191,32 @@ def test_a_key_named_by_another_id_is_refused() -> None:
     named = signals._spool_activity(right, events, listed, 0)
     assert named is not None
     assert named.get_column("account_id").to_list() == ["x"]
+
+
+def test_the_activity_counted_with_the_ips_equals_the_one_counted_alone(tmp_path: Path) -> None:
+    # Events without an IP, and one whose IP is not an address (dropped on load), still count
+    # towards their account's activity; they are no IP observation.
+    path = tmp_path / "events.csv"
+    rows = ["account_id,timestamp,ip"]
+    for i in range(40):
+        ip = "" if i % 5 == 0 else ("not-an-ip" if i == 7 else f"10.0.{i % 3}.{i % 4}")
+        rows.append(f"a{i % 6},2025-05-01T{i % 24:02d}:{i:02d}:00Z,{ip}")
+    path.write_text("\n".join(rows) + "\n")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("account_id\na1\na4\nz\n")
+    tap = EventSpool(tmp_path)
+    loaded = read_events(path, tap=tap)
+    listed = read_accounts(accounts).frame
+    ip_rows = signals._ip_and_activity(tap.spool)
+    folded = signals._spool_activity(
+        tap.spool, loaded.frame, listed, tap.seed, signals._key_activity_of(ip_rows)
+    )
+    alone = signals._spool_activity(tap.spool, loaded.frame, listed, tap.seed)
+    assert folded is not None
+    assert alone is not None
+    assert _activity_sorted(folded).equals(_activity_sorted(alone))
+    assert folded.get_column("n_events").sum() == 40
+    order = [signals.ACCOUNT_KEY, "signal_value"]
+    ips = ip_rows.filter(pl.col("signal_value").is_not_null()).drop("_lo", "_hi").sort(order)
+    assert ips.equals(signals._event_signal(tap.spool, "ip").collect().sort(order))
+    assert ips.height < ip_rows.height
