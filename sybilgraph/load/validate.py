@@ -40,6 +40,7 @@ __all__ = [
     "Rule",
     "apply_rules",
     "has_padding",
+    "has_text",
     "is_ip",
     "text_values",
     "valid_rows",
@@ -85,6 +86,22 @@ _NULL_TOKENS: tuple[str, ...] = (
 Parser = Callable[[pl.Expr, pl.DataType], pl.Expr]
 
 
+def has_text(text: pl.Expr) -> pl.Expr:
+    """True where a string has a character other than whitespace (null stays null).
+
+    Measured on what is left once leading whitespace is stripped: the same Unicode whitespace
+    as a regex's ``\\S``, at less of a cost (beyond reading the column, 0.2-0.5 s against
+    0.6-0.7 s per column of the article preset's 62.5 million events).
+
+    Examples
+    --------
+    >>> pl.DataFrame({"x": ["a", " ", "\u3000b", "", None]}).select(
+    ...     has_text(pl.col("x"))).to_series().to_list()
+    [True, False, True, False, None]
+    """
+    return text.str.strip_chars_start().str.len_bytes() > 0
+
+
 def text_values(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Cast to string; empty and whitespace-only strings become null.
 
@@ -95,7 +112,7 @@ def text_values(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     ['a', None, None, None]
     """
     text = raw if isinstance(dtype, pl.String) else raw.cast(pl.String)
-    return pl.when(text.str.contains(r"\S")).then(text)
+    return pl.when(has_text(text)).then(text)
 
 
 def has_padding(text: pl.Expr) -> pl.Expr:
@@ -159,7 +176,7 @@ def _counts(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 def _present(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """True where the raw value is there at all (not null, not blank, not NaN)."""
     if isinstance(dtype, (pl.String, pl.Categorical, pl.Enum)):
-        return raw.cast(pl.String).str.contains(r"\S").fill_null(False)
+        return has_text(raw.cast(pl.String)).fill_null(False)
     if dtype.is_float():
         return (raw.is_not_null() & raw.is_not_nan()).fill_null(False)
     return raw.is_not_null()

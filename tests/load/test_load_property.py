@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sybilgraph.load import read_edges, read_events
+from sybilgraph.load.validate import has_text
 from sybilgraph.settings import Settings
 
 account_ids = st.sampled_from(["a1", "a2", "b7", "", "  ", "NA", "null", "x y"])
@@ -88,3 +89,13 @@ def test_every_edge_row_is_kept_or_rejected(parts: list[list[tuple[str, ...]]], 
         for f in frames
     ]
     _check_accounting(frames, fmt, "edges")
+
+
+def test_has_text_agrees_with_the_regex_on_every_code_point() -> None:
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    x = pl.Series("x", [*chars, "", " a ", "\t\n", "\u3000\u00a0", "x\u2029", None])
+    got = pl.select(has_text(pl.lit(x))).to_series()
+    want = x.str.contains(r"\S")
+    assert got.null_count() == 1
+    assert (got == want).all()
+    assert 0 < got.sum() < x.len() - 1
