@@ -138,24 +138,32 @@ def _activity_sorted(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _spooled_events(
+    directory: Path, rows: list[str], listed_ids: list[str]
+) -> tuple[EventSpool, pl.LazyFrame, pl.LazyFrame]:
+    """Events written as CSV and read with a spool, and an accounts table listing
+    ``listed_ids``: the spool, the events' frame and the accounts' frame."""
+    path = directory / "events.csv"
+    path.write_text("\n".join(rows) + "\n")
+    accounts = directory / "accounts.csv"
+    accounts.write_text("\n".join(["account_id", *listed_ids]) + "\n")
+    tap = EventSpool(directory)
+    loaded = read_events(path, tap=tap)
+    return tap, loaded.frame, read_accounts(accounts).frame
+
+
 def test_the_activity_counted_on_the_spool_equals_the_one_counted_on_the_ids(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "events.csv"
     rows = ["account_id,timestamp,org_id,ip"]
     for i in range(60):
         org = f"org{i % 2}" if i % 3 == 0 else ""
         rows.append(f"a{i % 9},2025-05-01T00:{i:02d}:00Z,{org},10.0.0.{i % 4}")
-    path.write_text("\n".join(rows) + "\n")
     # The accounts table lists some of the events' accounts and one without events.
-    accounts = tmp_path / "accounts.csv"
-    accounts.write_text("account_id\na1\na2\na3\nz\n")
-    tap = EventSpool(tmp_path)
-    loaded = read_events(path, tap=tap)
-    listed = read_accounts(accounts).frame
-    got = signals._spool_activity(tap.spool, loaded.frame, listed, tap.seed)
+    tap, events, listed = _spooled_events(tmp_path, rows, ["a1", "a2", "a3", "z"])
+    got = signals._spool_activity(tap.spool, events, listed, tap.seed)
     assert got is not None
-    want = signals._event_activity(loaded.frame).collect()
+    want = signals._event_activity(events).collect()
     assert _activity_sorted(got).equals(_activity_sorted(want))
     assert got.get_column("org_id").null_count() < got.height
 
@@ -196,22 +204,16 @@ def test_a_key_named_by_another_id_is_refused() -> None:
 def test_the_activity_counted_with_the_ips_equals_the_one_counted_alone(tmp_path: Path) -> None:
     # Events without an IP, and one whose IP is not an address (dropped on load), still count
     # towards their account's activity; they are no IP observation.
-    path = tmp_path / "events.csv"
     rows = ["account_id,timestamp,ip"]
     for i in range(40):
         ip = "" if i % 5 == 0 else ("not-an-ip" if i == 7 else f"10.0.{i % 3}.{i % 4}")
         rows.append(f"a{i % 6},2025-05-01T{i % 24:02d}:{i:02d}:00Z,{ip}")
-    path.write_text("\n".join(rows) + "\n")
-    accounts = tmp_path / "accounts.csv"
-    accounts.write_text("account_id\na1\na4\nz\n")
-    tap = EventSpool(tmp_path)
-    loaded = read_events(path, tap=tap)
-    listed = read_accounts(accounts).frame
+    tap, events, listed = _spooled_events(tmp_path, rows, ["a1", "a4", "z"])
     ip_rows = signals._ip_and_activity(tap.spool)
     folded = signals._spool_activity(
-        tap.spool, loaded.frame, listed, tap.seed, signals._key_activity_of(ip_rows)
+        tap.spool, events, listed, tap.seed, signals._key_activity_of(ip_rows)
     )
-    alone = signals._spool_activity(tap.spool, loaded.frame, listed, tap.seed)
+    alone = signals._spool_activity(tap.spool, events, listed, tap.seed)
     assert folded is not None
     assert alone is not None
     assert _activity_sorted(folded).equals(_activity_sorted(alone))
