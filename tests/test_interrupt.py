@@ -244,3 +244,34 @@ def test_sigterm_inside_a_native_callback_waits_for_it_to_return(monkeypatch) ->
     with pytest.raises(cli.Terminated):
         cli._on_sigterm(signal.SIGTERM, wrapper)  # type: ignore[arg-type]
     assert timers == [cli._RETRY_SECONDS] * 2
+
+
+def _frame_called_from(caller: str, filename: str) -> object:
+    """A frame whose code comes from ``filename``, called by code from ``caller``."""
+    inner: dict[str, object] = {}
+    exec(compile("import sys\ndef grab():\n    return sys._getframe()", filename, "exec"), inner)
+    outer: dict[str, object] = {"grab": inner["grab"]}
+    exec(compile("frame = grab()", caller, "exec"), outer)
+    return outer["frame"]
+
+
+def test_sigterm_further_down_a_native_callback_waits_for_it_to_return(monkeypatch) -> None:
+    # llvmlite's cache callback calls ctypes.cast: a signal arriving in ctypes' frame is still
+    # inside the callback, and an exception raised there would be printed and dropped.
+    timers: list[float] = []
+    monkeypatch.setattr(cli.signal, "setitimer", lambda which, seconds: timers.append(seconds))
+    callback = os.path.join(os.sep, "site-packages", "llvmlite", "binding", "executionengine.py")
+    deeper = _frame_called_from(callback, os.path.join(os.sep, "lib", "ctypes", "__init__.py"))
+    cli._on_sigterm(signal.SIGTERM, deeper)  # type: ignore[arg-type]
+    assert timers == [cli._RETRY_SECONDS]
+    outside = _frame_in(os.path.join(os.sep, "work", "sybilgraph", "link.py"))
+    with pytest.raises(cli.Terminated):
+        cli._on_alarm(signal.SIGALRM, outside)  # type: ignore[arg-type]
+    # The same ctypes frame called from the tool's own code is no callback: raised at once.
+    plain = _frame_called_from(
+        os.path.join(os.sep, "work", "sybilgraph", "link.py"),
+        os.path.join(os.sep, "lib", "ctypes", "__init__.py"),
+    )
+    with pytest.raises(cli.Terminated):
+        cli._on_sigterm(signal.SIGTERM, plain)  # type: ignore[arg-type]
+    assert timers == [cli._RETRY_SECONDS]

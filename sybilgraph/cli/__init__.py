@@ -41,17 +41,25 @@ _pending: list[type[BaseException]] = []
 
 
 def _inside_native_call(frame: FrameType | None) -> bool:
-    if frame is None:
-        return False
-    name = frame.f_code.co_filename
-    if any(site in name for site in _CALLBACK_SITES):
-        return True
-    caller = frame.f_back
-    return (
-        name.endswith(f"{os.sep}random.py")
-        and caller is not None
-        and f"{os.sep}igraph{os.sep}" in caller.f_code.co_filename
-    )
+    """Whether ``frame`` or any frame below which it runs is one of :data:`_CALLBACK_SITES`.
+
+    The whole stack is looked at: a callback may call further Python before the signal
+    arrives (llvmlite's cache callback calls ``ctypes.cast``), and an exception raised there
+    unwinds into the native caller all the same.
+    """
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if any(site in name for site in _CALLBACK_SITES):
+            return True
+        caller = frame.f_back
+        if (
+            name.endswith(f"{os.sep}random.py")
+            and caller is not None
+            and f"{os.sep}igraph{os.sep}" in caller.f_code.co_filename
+        ):
+            return True
+        frame = caller
+    return False
 
 
 def _raise_when_safe(frame: FrameType | None) -> None:
