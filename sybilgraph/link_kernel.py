@@ -41,7 +41,16 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-__all__ = ["VALUE_LIMIT", "HubTable", "Incidence", "candidate_bound", "hub_table", "score_accounts"]
+__all__ = [
+    "VALUE_LIMIT",
+    "HubTable",
+    "Incidence",
+    "candidate_bound",
+    "family_strength",
+    "hub_table",
+    "score_accounts",
+    "take_value",
+]
 
 #: Value ids must stay below this: the loops pack a value id in the low 32 bits of a word.
 VALUE_LIMIT = 0xFFFFFFFF
@@ -242,8 +251,15 @@ def _group(m: int, n: int, tally: np.ndarray, entry: np.ndarray, values: np.ndar
 
 
 @nb.njit(cache=True, nogil=True)
-def _take(w: float, f: int, g: int, top: np.ndarray, gmax: np.ndarray, seen: np.ndarray) -> None:
-    """Add a shared value (weight ``w``, family ``f``, grid code ``g``) to the current pair."""
+def take_value(
+    w: float, f: int, g: int, top: np.ndarray, gmax: np.ndarray, seen: np.ndarray
+) -> None:
+    """Add a value (weight ``w``, family ``f``, grid code ``g``) to a set of shared values.
+
+    ``top[f]`` holds family ``f``'s two strongest ungridded values, ``gmax[f, g]`` the
+    strongest value of gridded type ``g`` and ``seen[f]`` whether the family has any; the
+    score stage keeps one such set per cluster member, this stage one per candidate pair.
+    """
     seen[f] = True
     if g == 0:
         if w > top[f, 0]:
@@ -288,7 +304,7 @@ def _take_hubs(
         while not full:
             if marked[h]:
                 w = hubs.weight[h]
-                _take(w, f, g, top, gmax, seen)
+                take_value(w, f, g, top, gmax, seen)
                 full = g != 0 or top[f, 1] >= w
                 if full:
                     break
@@ -320,22 +336,31 @@ def _settle(top: np.ndarray, gmax: np.ndarray, seen: np.ndarray) -> tuple[float,
     for f in range(seen.size):
         if not seen[f]:
             continue
-        t1 = top[f, 0]
-        t2 = top[f, 1]
-        for g in range(1, gmax.shape[1]):
-            x = gmax[f, g]
-            if x > t1:
-                t2 = t1
-                t1 = x
-            elif x > t2:
-                t2 = x
-            gmax[f, g] = 0.0
-        total += 1.0 - (1.0 - t1) * (1.0 - t2)
+        total += family_strength(top, gmax, f)
         n_families += 1
+        for g in range(1, gmax.shape[1]):
+            gmax[f, g] = 0.0
         top[f, 0] = 0.0
         top[f, 1] = 0.0
         seen[f] = False
     return total, n_families
+
+
+@nb.njit(cache=True, nogil=True)
+def family_strength(top: np.ndarray, gmax: np.ndarray, f: int) -> float:
+    """Strength of family ``f`` in a set of values made by :func:`take_value`: its two
+    strongest values, each gridded type offering only its strongest, as
+    ``1 - (1 - w1)(1 - w2)``."""
+    t1: float = top[f, 0]
+    t2: float = top[f, 1]
+    for g in range(1, gmax.shape[1]):
+        x = gmax[f, g]
+        if x > t1:
+            t2 = t1
+            t1 = x
+        elif x > t2:
+            t2 = x
+    return 1.0 - (1.0 - t1) * (1.0 - t2)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -424,7 +449,7 @@ def score_accounts(
             for s in range(m):
                 for t in range(first, partners.tally[s]):
                     q = values[t]
-                    _take(own_w[q], own_f[q], own_g[q], top, gmax, seen)
+                    take_value(own_w[q], own_f[q], own_g[q], top, gmax, seen)
                 first = partners.tally[s]
                 _take_hubs(s, partners, hubs, marked, top, gmax, seen)
                 w, nf = _settle(top, gmax, seen)
