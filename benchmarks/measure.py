@@ -5,18 +5,25 @@ command line they measure.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
-def timed(cmd: Sequence[str]) -> dict[str, float]:
-    """Wall time (``wall_s``) and peak memory (``peak_mib``) of ``cmd``; exits on failure."""
+def timed(cmd: Sequence[str], env: Mapping[str, str] | None = None) -> dict[str, float]:
+    """Wall time (``wall_s``) and peak memory (``peak_mib``) of ``cmd``, run with ``env`` added
+    to this process's environment; exits on failure."""
     start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    proc = subprocess.run(
+        ["/usr/bin/time", "-v", *cmd],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env} if env else None,
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")

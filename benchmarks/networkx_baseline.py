@@ -12,8 +12,10 @@ accounts and the values of every signal column, values used by more than ``--max
 accounts dropped (the projection of a value used by ``d`` accounts has ``d²/2`` edges, so
 without the cap it does not fit in memory), the weighted projection onto the accounts
 (``bipartite.weighted_projected_graph``), Louvain communities (seeded), and every community of
-at least three accounts flagged, ranked by its internal edge weight. One JSON line per
-pipeline gives wall time, peak memory and the main ``evaluate`` figures.
+at least three accounts flagged, ranked by its internal edge weight. The graph is built in a
+fixed order and the baseline's process hashes strings without a salt, so the seed gives the
+same communities on every run. One JSON line per pipeline gives wall time, peak memory and
+the main ``evaluate`` figures.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ def run_networkx(data: Path, out: Path, max_degree: int, seed: int) -> None:
         for c in ACCOUNT_SIGNALS
         if c in accounts.columns
     ]
-    edges = pl.concat(pairs).drop_nulls().unique()
+    # In the order first met: the graph is built in a fixed order, so the seeded Louvain gives
+    # the same communities on every run.
+    edges = pl.concat(pairs).drop_nulls().unique(maintain_order=True)
     graph = nx.Graph()
     ids = accounts.get_column("account_id").to_list()
     graph.add_nodes_from(ids, bipartite=0)
@@ -170,7 +174,10 @@ def compare(
             str(max_degree),
             "--seed",
             str(seed),
-        ]
+        ],
+        # networkx projects the graph by walking sets of nodes, in an order that follows
+        # Python's string hashing, salted anew in each process; the seeded Louvain follows it.
+        env={"PYTHONHASHSEED": "0"},
     )
     rows = pl.scan_parquet(sampled / "events.parquet").select(pl.len()).collect().item()
     lines: list[dict[str, object]] = [
