@@ -42,6 +42,7 @@ import numba as nb
 import numpy as np
 
 __all__ = [
+    "NARROW_HUBS",
     "VALUE_LIMIT",
     "HubTable",
     "Incidence",
@@ -55,20 +56,25 @@ __all__ = [
 #: Value ids must stay below this: the loops pack a value id in the low 32 bits of a word.
 VALUE_LIMIT = 0xFFFFFFFF
 
+#: Up to this many hub values, their dense ids are 16-bit (:class:`HubTable`).
+NARROW_HUBS = 1 << 16
+
 # The two halves of a 64-bit word that packs two 32-bit fields.
 _LOW = 0xFFFFFFFF
 _HIGH = ~0xFFFFFFFF
 
 
 class Incidence(NamedTuple):
-    """The account–value incidence in the compressed forms the loops walk (all int64 arrays).
+    """The account–value incidence in the compressed forms the loops walk.
 
     Accounts are numbered by rank (their number of hub values, ties by id). Per account, its
     small values (``small_ptr_by_account``/``small_values``) and its hub
     values (``hub_ptr_by_account``/``hub_values``, with ``ring_pos`` the account's position
     in each hub value's ring); per small value, its accounts (``small_ptr``/``small_acc``);
     per hub value, its accounts in ring order (``ring_ptr``/``ring_acc``). ``small_acc`` is
-    increasing within each value.
+    increasing within each value. Row pointers and ``ring_pos`` are int64; accounts
+    (``small_acc``, ``ring_acc``) and values (``small_values``, ``hub_values``) are uint32,
+    since the loops' time goes mostly to reading these lists.
     """
 
     small_ptr_by_account: np.ndarray
@@ -87,9 +93,12 @@ class HubTable(NamedTuple):
 
     The hub values get dense ids ordered by family, grid code and decreasing weight (ties by
     value id), so each (family, grid code) group is a run of ids, strongest first. ``ids``
-    (int32) holds each account's hub values as dense ids, increasing, with the row pointers of
-    :attr:`Incidence.hub_ptr_by_account`. Per dense id: ``weight`` (float64), ``family`` and
-    ``grid`` (int64), and ``group_end`` (int64), the first id of the next group.
+    holds each account's hub values as dense ids, increasing, with the row pointers of
+    :attr:`Incidence.hub_ptr_by_account`: uint16 when there are at most :data:`NARROW_HUBS`
+    hub values (the partners' hub lists are most of what the scoring loop reads), int32
+    otherwise. Per
+    dense id: ``weight`` (float64), ``family`` and ``grid`` (int64), and ``group_end``
+    (int64), the first id of the next group.
     """
 
     ids: np.ndarray
@@ -123,8 +132,10 @@ def hub_table(inc: Incidence, weight: np.ndarray, family: np.ndarray, grid: np.n
         np.concatenate(([True], (np.diff(hub_family) != 0) | (np.diff(hub_grid) != 0)))
     )
     sizes = np.diff(np.append(starts, hub.size))
-    dense = np.full(inc.ring_ptr.size - 1, -1, dtype=np.int32)
-    dense[hub] = np.arange(hub.size, dtype=np.int32)
+    id_type = np.uint16 if hub.size <= NARROW_HUBS else np.int32
+    # Only hub values are looked up.
+    dense = np.zeros(inc.ring_ptr.size - 1, dtype=id_type)
+    dense[hub] = np.arange(hub.size, dtype=id_type)
     ids = dense[inc.hub_values]
     _sort_rows(inc.hub_ptr_by_account, ids)
     return HubTable(
@@ -601,12 +612,12 @@ def build_incidence(
     hub_order, hub_ptr_by_account = _stable_by(h_rank, n_accounts, ring)
     return Incidence(
         small_ptr_by_account=small_ptr_by_account,
-        small_values=small_values,
+        small_values=small_values.astype(np.uint32),
         hub_ptr_by_account=hub_ptr_by_account,
-        hub_values=h_value[hub_order],
+        hub_values=h_value[hub_order].astype(np.uint32),
         ring_pos=pos[hub_order],
         small_ptr=small_ptr,
-        small_acc=small_acc,
+        small_acc=small_acc.astype(np.uint32),
         ring_ptr=ring_ptr,
-        ring_acc=h_rank[ring],
+        ring_acc=h_rank[ring].astype(np.uint32),
     )

@@ -12,10 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sybilgraph import link_kernel
 from sybilgraph.cluster import cluster
 from sybilgraph.cluster_kernel import strongest
 from sybilgraph.link import link
-from sybilgraph.link_kernel import build_incidence, candidate_bound, ring_keys
+from sybilgraph.link_kernel import (
+    NARROW_HUBS,
+    Incidence,
+    build_incidence,
+    candidate_bound,
+    hub_table,
+    ring_keys,
+)
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -363,3 +371,41 @@ def test_ring_keys_are_the_splitmix_formula() -> None:
     for seed in (0, 7, 2**40):
         want = _numpy_ring_keys(account, value, seed)
         assert (ring_keys(account, value, seed) == want).all()
+
+
+@pytest.mark.parametrize(
+    ("n_hubs", "dtype"), [(NARROW_HUBS, np.uint16), (NARROW_HUBS + 1, np.int32)]
+)
+def test_hub_ids_are_16_bit_while_they_fit(n_hubs: int, dtype: type) -> None:
+    # One account using every hub value, each hub value on that account alone.
+    inc = Incidence(
+        small_ptr_by_account=np.zeros(2, dtype=np.int64),
+        small_values=np.zeros(0, dtype=np.uint32),
+        hub_ptr_by_account=np.array([0, n_hubs], dtype=np.int64),
+        hub_values=np.arange(n_hubs, dtype=np.uint32),
+        ring_pos=np.zeros(n_hubs, dtype=np.int64),
+        small_ptr=np.zeros(n_hubs + 1, dtype=np.int64),
+        small_acc=np.zeros(0, dtype=np.uint32),
+        ring_ptr=np.arange(n_hubs + 1, dtype=np.int64),
+        ring_acc=np.zeros(n_hubs, dtype=np.uint32),
+    )
+    weight = np.random.default_rng(3).random(n_hubs)
+    table = hub_table(inc, weight, np.zeros(n_hubs, np.uint16), np.zeros(n_hubs, np.uint8))
+    assert table.ids.dtype == dtype
+    # Every value has its own dense id, strongest first.
+    assert np.array_equal(np.sort(table.ids.astype(np.int64)), np.arange(n_hubs))
+    assert np.array_equal(table.weight, np.sort(weight)[::-1])
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_hub_ids_of_either_width_give_the_same_pairs(seed: int) -> None:
+    edges = random_bipartite(seed, 40, 8, 0.5)
+    org = {a: ("o1" if a % 5 == 0 else None) for a in range(40)}
+    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.5, min_pair_types=1)
+    narrow = run_link(edges, org, s)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(link_kernel, "NARROW_HUBS", 0)
+        wide = run_link(edges, org, s)
+    assert narrow
+    assert wide == narrow
