@@ -96,9 +96,8 @@ class HubTable(NamedTuple):
     holds each account's hub values as dense ids, increasing, with the row pointers of
     :attr:`Incidence.hub_ptr_by_account`: uint16 when there are at most :data:`NARROW_HUBS`
     hub values (the partners' hub lists are most of what the scoring loop reads), int32
-    otherwise. Per
-    dense id: ``weight`` (float64), ``family`` and ``grid`` (int64), and ``group_end``
-    (int64), the first id of the next group.
+    otherwise. Per dense id: ``weight`` (float64), ``family`` and ``grid`` (int64), and
+    ``group_end`` (int64), the first id of the next group.
     """
 
     ids: np.ndarray
