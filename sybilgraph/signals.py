@@ -364,20 +364,19 @@ def build_observations(
             rate = _sync_rate(n_events, len(settings.sync_types), settings)
         for col in cols:
             share = _distinct_share(spool, col)
-            if col == "ip" and ip_rows is not None:
-                grouped = ip_rows.filter(pl.col(schema.SIGNAL_VALUE).is_not_null()).drop(
-                    _ACTIVITY_CHECKS
-                )
-                ip_rows = None
-                shared = _shared_only(grouped)
-                parts.append(("ip_prefix", _prefixes(grouped.lazy(), settings)))
-                del grouped
-            elif col == "ip" or share <= 0.5:
+            if col == "ip" or share <= 0.5:
                 # Prefixes need every IP, shared or not; an account uses few IPs, and a column
                 # of few distinct values has a small (account, value) aggregate anyway.
-                grouped = _event_signal(spool, col, few=share <= _FEW_DISTINCT).collect(
-                    engine="streaming"
-                )
+                if col == "ip" and ip_rows is not None:
+                    # Counted with the activity: the rows of events that have an IP.
+                    grouped = ip_rows.filter(pl.col(schema.SIGNAL_VALUE).is_not_null()).drop(
+                        _ACTIVITY_CHECKS
+                    )
+                    ip_rows = None
+                else:
+                    grouped = _event_signal(spool, col, few=share <= _FEW_DISTINCT).collect(
+                        engine="streaming"
+                    )
                 shared = _shared_only(grouped)
                 if col == "ip":
                     parts.append(("ip_prefix", _prefixes(grouped.lazy(), settings)))
