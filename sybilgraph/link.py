@@ -44,6 +44,7 @@ from sybilgraph.link_kernel import (
     build_incidence,
     candidate_bound,
     hub_table,
+    ring_gate,
     score_accounts,
 )
 from sybilgraph.settings import Settings
@@ -237,11 +238,12 @@ def link(
     hubs = hub_table(inc, table.weight, table.family, table.grid)
     org = _org_codes(account_org, n_accounts)[order]
     k = settings.hub_neighbours
-    bound = candidate_bound(inc, k)
-    budget = partition_rows or settings.link_partition_rows()
-    ranges = _chunks(bound, budget)
     floor = min(settings.min_pair_weight, settings.attach_pair_weight)
     n_families = int(table.family.max()) + 1 if table.family.size else 1
+    gate = ring_gate(inc, table.weight, table.family, n_families, floor, settings.min_pair_types)
+    bound = candidate_bound(inc, k, gate.open)
+    budget = partition_rows or settings.link_partition_rows()
+    ranges = _chunks(bound, budget)
     kept: list[pl.DataFrame] = []
     n_candidates = 0
     started = time.perf_counter()
@@ -260,6 +262,7 @@ def link(
             offsets,
             inc,
             hubs,
+            gate,
             k,
             table.weight,
             table.family,

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from sybilgraph import link_kernel
 from sybilgraph.cluster import cluster
 from sybilgraph.cluster_kernel import strongest
-from sybilgraph.link import link
+from sybilgraph.link import Pairs, link
 from sybilgraph.link_kernel import (
     NARROW_HUBS,
     Incidence,
+    RingGate,
     build_incidence,
     candidate_bound,
     hub_table,
@@ -86,6 +87,11 @@ def same(x: tuple[float, int], y: tuple[float, int]) -> bool:
 
 
 def run_link(edges: pl.DataFrame, org: dict[int, str | None], s: Settings) -> dict:
+    pairs = linked(edges, org, s).pairs
+    return {(a, b): (w, n) for a, b, w, n, _ in pairs.iter_rows()}
+
+
+def linked(edges: pl.DataFrame, org: dict[int, str | None], s: Settings) -> Pairs:
     degree = edges.group_by("value").len("d")
     e = (
         edges.join(degree, on="value")
@@ -98,8 +104,7 @@ def run_link(edges: pl.DataFrame, org: dict[int, str | None], s: Settings) -> di
         {"account": list(org), "org_id": list(org.values())},
         schema={"account": pl.UInt32, "org_id": pl.String},
     )
-    pairs = link(WeightedValues(e, e, 0), org_frame, s).pairs
-    return {(a, b): (w, n) for a, b, w, n, _ in pairs.iter_rows()}
+    return link(WeightedValues(e, e, 0), org_frame, s)
 
 
 @settings(max_examples=25, deadline=None)
@@ -361,7 +366,12 @@ def test_incidence_tables_match_sorted_tables(pairs: list[tuple[int, int]], seed
     want = np.zeros(n_accounts, dtype=np.int64)
     both = pl.concat([lower.select("r", pl.col("n").cast(pl.Int64)), per_hub.cast({"n": pl.Int64})])
     np.add.at(want, both["r"].to_numpy(), both["n"].to_numpy())
-    assert candidate_bound(got, k).tolist() == want.tolist()
+    assert candidate_bound(got, k, np.ones(n_accounts, dtype=np.bool_)).tolist() == want.tolist()
+    # An account whose ring is closed lists no ring neighbours.
+    closed = np.zeros(n_accounts, dtype=np.int64)
+    np.add.at(closed, lower["r"].to_numpy(), lower["n"].to_numpy())
+    shut = np.zeros(n_accounts, dtype=np.bool_)
+    assert candidate_bound(got, k, shut).tolist() == closed.tolist()
 
 
 def test_ring_keys_are_the_splitmix_formula() -> None:
@@ -409,3 +419,78 @@ def test_hub_ids_of_either_width_give_the_same_pairs(seed: int) -> None:
         wide = run_link(edges, org, s)
     assert narrow
     assert wide == narrow
+
+
+def open_gate(
+    inc: Incidence,
+    weight: np.ndarray,
+    family: np.ndarray,
+    n_families: int,
+    floor: float,
+    min_types: int,
+) -> RingGate:
+    """A gate that lets every ring neighbour through."""
+    n = inc.hub_ptr_by_account.size - 1
+    return RingGate(
+        open=np.ones(n, dtype=np.bool_),
+        reach=np.full((n, n_families), np.inf),
+        floor=0.0,
+        min_types=0,
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    floor=st.sampled_from([0.3, 0.9, 1.3]),
+    types=st.integers(1, 3),
+)
+def test_the_ring_gate_rules_out_only_pairs_that_would_fail(
+    seed: int, floor: float, types: int
+) -> None:
+    edges = random_bipartite(seed, 40, 8, 0.5)
+    org = {a: ("o1" if a % 7 == 0 else None) for a in range(40)}
+    s = Settings(
+        hub_degree=4,
+        hub_neighbours=3,
+        min_pair_weight=floor,
+        attach_pair_weight=floor,
+        min_pair_types=types,
+    )
+    gated = linked(edges, org, s)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sybilgraph.link.ring_gate", open_gate)
+        full = linked(edges, org, s)
+    assert gated.pairs.equals(full.pairs)
+    assert gated.n_candidates <= full.n_candidates
+
+
+def test_the_ring_gate_skips_neighbours_whose_hub_values_are_too_weak() -> None:
+    # Two hub values of one family, each on every account: ring neighbours share them both,
+    # one family of weak evidence, so no ring pair can reach two families or a weight of 1.
+    rows = [(a, v, 0.2, "network") for a in range(20) for v in range(2)]
+    # Two accounts also share a card and a strong network value: their pair passes.
+    rows += [(0, 2, 0.9, "payment"), (1, 2, 0.9, "payment"), (0, 3, 0.9, "network")]
+    rows += [(1, 3, 0.9, "network")]
+    edges = pl.DataFrame(
+        rows,
+        schema={
+            "account": pl.UInt32,
+            "value": pl.UInt32,
+            "weight": pl.Float64,
+            "family": pl.String,
+        },
+        orient="row",
+    )
+    org: dict[int, str | None] = {a: None for a in range(20)}
+    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=1.0, min_pair_types=2)
+    gated = linked(edges, org, s)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sybilgraph.link.ring_gate", open_gate)
+        full = linked(edges, org, s)
+    assert gated.pairs.equals(full.pairs)
+    assert gated.pairs.select("a", "b").rows() == [(0, 1)]
+    # The ring proposes each account's neighbours in both hub rings; only the pair that shares
+    # small values is scored.
+    assert gated.n_candidates == 1
+    assert full.n_candidates > 20
