@@ -501,16 +501,19 @@ def score_accounts(
     Account ``accounts[i]`` writes the pairs that may pass (its partners' ids, in the order
     they were met) from ``offsets[i]`` on; ``offsets`` is the running sum of
     :func:`candidate_bound`. Returns ``(b, weight, n_families, n_passing, n_candidates)``: the
-    first three by slot, the last two by account. ``weight`` includes the organisation discount
+    first three by slot (only the first ``n_passing[i]`` slots of account ``i`` are set), the
+    last two by account. ``weight`` includes the organisation discount
     and is not yet rounded, so pairs within 1e-6 below ``floor`` are kept for the caller's exact
     test. ``hubs`` is :func:`hub_table` of ``inc``, ``gate`` :func:`ring_gate` of it with the
     same ``floor`` and ``min_types``; ``weight``, ``family`` and ``grid`` are by value id.
     Grid codes run from 1 to ``n_grid_codes - 1``; 0 marks a value that is not gridded.
     """
     n_slots = offsets[-1]
-    out_b = np.zeros(n_slots, dtype=np.uint32)
-    out_w = np.zeros(n_slots, dtype=np.float64)
-    out_f = np.zeros(n_slots, dtype=np.uint8)
+    # Only the slots of passing pairs are written and read, a few percent of the bound: left
+    # unset, the others are never touched, so their memory is never faulted in or cleared.
+    out_b = np.empty(n_slots, dtype=np.uint32)
+    out_w = np.empty(n_slots, dtype=np.float64)
+    out_f = np.empty(n_slots, dtype=np.uint8)
     n_pass = np.zeros(accounts.size, dtype=np.int64)
     n_cand = np.zeros(accounts.size, dtype=np.int64)
     n_accounts = inc.small_ptr_by_account.size - 1
