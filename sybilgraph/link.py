@@ -43,6 +43,7 @@ from sybilgraph.link_kernel import (
     Incidence,
     build_incidence,
     candidate_bound,
+    edges_in_value_order,
     hub_table,
     ring_gate,
     score_accounts,
@@ -96,21 +97,20 @@ def _incidence(edges: pl.DataFrame, order: np.ndarray, n_values: int, seed: int)
     """The linking edges as the compiled loops walk them (see :class:`Incidence`), with each
     account numbered by its rank (``order[r]`` is the account of rank ``r``).
 
-    Built by counting sorts on the integer ids (:func:`build_incidence`): 4.7 s on the
-    article preset's 31.7M linking edges, where sorting them as tables took 7.9-8.1 s.
+    :func:`build_incidence` takes the edges sorted by value, then account, as the encoded
+    edge table holds them; they are sorted here when they are not.
     """
     if n_values >= VALUE_LIMIT:
         raise ValueError(f"too many distinct values to link ({n_values:,})")
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
-    return build_incidence(
-        edges.get_column("account").to_numpy(),
-        edges.get_column("value").to_numpy(),
-        edges.get_column("hub").to_numpy(),
-        rank,
-        n_values,
-        seed,
-    )
+    account = edges.get_column("account").to_numpy()
+    value = edges.get_column("value").to_numpy()
+    if not edges_in_value_order(account, value):
+        edges = sort_by_id_pair(edges, "value", "account")
+        account = edges.get_column("account").to_numpy()
+        value = edges.get_column("value").to_numpy()
+    return build_incidence(account, value, edges.get_column("hub").to_numpy(), rank, n_values, seed)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,9 @@ __all__ = [
     "HubTable",
     "Incidence",
     "RingGate",
+    "build_incidence",
     "candidate_bound",
+    "edges_in_value_order",
     "family_strength",
     "hub_table",
     "ring_gate",
@@ -664,6 +666,15 @@ def ring_keys(account: np.ndarray, value: np.ndarray, seed: int) -> np.ndarray:
 
 
 @nb.njit(cache=True)
+def edges_in_value_order(account: np.ndarray, value: np.ndarray) -> bool:
+    """Whether the edges are sorted by value, then account, each pair once."""
+    for i in range(1, account.size):
+        if value[i] < value[i - 1] or (value[i] == value[i - 1] and account[i] <= account[i - 1]):
+            return False
+    return True
+
+
+@nb.njit(cache=True)
 def build_incidence(
     account: np.ndarray,
     value: np.ndarray,
@@ -675,9 +686,13 @@ def build_incidence(
     """The :class:`Incidence` of the linking edges (``account`` ids, ``value`` ids, whether the
     value is a hub), with each account numbered by ``rank[account]``.
 
-    The tables are made by counting sorts on the integer ids. Each hub value's accounts are
-    put in the order of :func:`ring_keys` (ties, which take two equal 64-bit keys, by
-    account id).
+    The edges must be sorted by value, then account, each pair once
+    (:func:`edges_in_value_order`), as the encoded edge table comes. Each value's accounts
+    are then a run already: a small value's (at most ``hub_degree``) are put in rank order
+    within their run, and a hub value's in the order of :func:`ring_keys` (ties, which take
+    two equal 64-bit keys, by account id). The per-account tables are made by a counting sort
+    by rank. On the article preset's 31.7M edges: 3.4-3.6 s, where counting sorts by rank
+    and by value (the edges in any order) took 4.3-4.7 s.
     """
     n_accounts = rank.size
     n = account.size
@@ -698,26 +713,27 @@ def build_incidence(
             s += 1
     # Small values: by value then rank, and by rank then value.
     s_rank = rank[account[small]]
-    s_value = value[small]
-    by_rank, _ = _stable_by(s_rank, n_accounts, np.arange(small.size))
-    by_value, small_ptr = _stable_by(s_value, n_values, by_rank)
+    s_value = value[small].astype(np.int64)
+    small_ptr = _runs(s_value, n_values)
+    by_value = np.arange(small.size)
+    for v in range(n_values):
+        _order_run(by_value, small_ptr[v], small_ptr[v + 1], s_rank)
     by_account, small_ptr_by_account = _stable_by(s_rank, n_accounts, by_value)
     small_acc = s_rank[by_value]
     small_values = s_value[by_account]
     # Hub values: each value's accounts in ring order, then the edges by rank then value, each
     # with its position in its value's ring.
     h_id = account[hub]
-    h_value = value[hub]
+    h_value = value[hub].astype(np.int64)
     h_rank = rank[h_id]
     key = ring_keys(h_id, h_value, seed)
-    by_id, _ = _stable_by(h_id, n_accounts, np.arange(hub.size))
-    ring, ring_ptr = _stable_by(h_value, n_values, by_id)
+    ring_ptr = _runs(h_value, n_values)
+    ring = np.arange(hub.size)
     for v in range(n_values):
         lo = ring_ptr[v]
         hi = ring_ptr[v + 1]
         if hi - lo > 1:
-            part = ring[lo:hi].copy()
-            ring[lo:hi] = part[np.argsort(key[part], kind="mergesort")]
+            ring[lo:hi] = lo + np.argsort(key[lo:hi], kind="mergesort")
     pos = np.empty(hub.size, dtype=np.int64)
     for j in range(hub.size):
         pos[ring[j]] = j - ring_ptr[h_value[ring[j]]]
@@ -733,3 +749,33 @@ def build_incidence(
         ring_ptr=ring_ptr,
         ring_acc=h_rank[ring].astype(np.uint32),
     )
+
+
+@nb.njit(cache=True)
+def _runs(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """Row pointers of sorted ``keys`` in ``range(n_keys)``: key ``k``'s rows are
+    ``ptr[k]:ptr[k + 1]``."""
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    for k in keys:
+        ptr[k + 1] += 1
+    for k in range(n_keys):
+        ptr[k + 1] += ptr[k]
+    return ptr
+
+
+@nb.njit(cache=True)
+def _order_run(rows: np.ndarray, lo: int, hi: int, by: np.ndarray) -> None:
+    """Sort ``rows[lo:hi]`` by ``by[rows]`` (distinct keys): by insertion for the short runs
+    of small values, by a merge sort beyond 32 rows."""
+    if hi - lo > 32:
+        part = rows[lo:hi].copy()
+        rows[lo:hi] = part[np.argsort(by[part], kind="mergesort")]
+        return
+    for i in range(lo + 1, hi):
+        r = rows[i]
+        k = by[r]
+        j = i - 1
+        while j >= lo and by[rows[j]] > k:
+            rows[j + 1] = rows[j]
+            j -= 1
+        rows[j + 1] = r

@@ -22,6 +22,7 @@ from sybilgraph.link_kernel import (
     RingGate,
     build_incidence,
     candidate_bound,
+    edges_in_value_order,
     hub_table,
     ring_keys,
 )
@@ -313,9 +314,13 @@ def _numpy_ring_keys(account: np.ndarray, value: np.ndarray, seed: int) -> np.nd
 )
 @settings(max_examples=60, deadline=None)
 def test_incidence_tables_match_sorted_tables(pairs: list[tuple[int, int]], seed: int) -> None:
+    # In the order the encoded edge table holds them: by value, then account.
     edges = pl.DataFrame(
-        sorted(set(pairs)), schema={"account": pl.UInt32, "value": pl.UInt32}, orient="row"
+        sorted(set(pairs), key=lambda p: (p[1], p[0])),
+        schema={"account": pl.UInt32, "value": pl.UInt32},
+        orient="row",
     ).with_columns((pl.col("value") % 4 == 0).alias("hub"))
+    assert edges_in_value_order(edges["account"].to_numpy(), edges["value"].to_numpy())
     n_accounts, n_values = 41, 26
     order = np.random.default_rng(seed).permutation(n_accounts)
     rank = np.empty(n_accounts, dtype=np.int64)
@@ -494,3 +499,15 @@ def test_the_ring_gate_skips_neighbours_whose_hub_values_are_too_weak() -> None:
     # small values is scored.
     assert gated.n_candidates == 1
     assert full.n_candidates > 20
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_link_gives_the_same_pairs_whatever_the_order_of_its_edges(seed: int) -> None:
+    edges = random_bipartite(seed, 40, 8, 0.5)
+    org = {a: ("o1" if a % 5 == 0 else None) for a in range(40)}
+    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.5, min_pair_types=1)
+    in_order = edges.sort("value", "account")
+    assert edges_in_value_order(in_order["account"].to_numpy(), in_order["value"].to_numpy())
+    shuffled = edges.sample(fraction=1.0, shuffle=True, seed=seed)
+    assert run_link(shuffled, org, s) == run_link(in_order, org, s)
