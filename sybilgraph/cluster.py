@@ -194,19 +194,23 @@ def _attach_leaves(
     """
     sizes = np.bincount(labels)
     small = sizes[labels] < min_size
+    # Each pair from a small group to a large one, seen from the small group's end. Most
+    # pairs join two large groups: they are left out before any table is made.
+    small_a = small[edges[:, 0]]
+    small_b = small[edges[:, 1]]
+    forward = np.flatnonzero(small_a & ~small_b)
+    backward = np.flatnonzero(small_b & ~small_a)
+    if forward.size + backward.size == 0:
+        return labels
     la = labels[edges[:, 0]]
     lb = labels[edges[:, 1]]
     frame = pl.DataFrame(
         {
-            "leaf": np.concatenate([la, lb]),
-            "target": np.concatenate([lb, la]),
-            "w": np.concatenate([weights, weights]),
-            "leaf_small": np.concatenate([small[edges[:, 0]], small[edges[:, 1]]]),
-            "target_small": np.concatenate([small[edges[:, 1]], small[edges[:, 0]]]),
+            "leaf": np.concatenate([la[forward], lb[backward]]),
+            "target": np.concatenate([lb[forward], la[backward]]),
+            "w": np.concatenate([weights[forward], weights[backward]]),
         }
-    ).filter(pl.col("leaf_small") & ~pl.col("target_small"))
-    if frame.height == 0:
-        return labels
+    )
     best = (
         frame.group_by("leaf", "target")
         .agg(pl.col("w").sum())
