@@ -1078,6 +1078,7 @@ def _account_signals(
             derived.append(("signup_burst", label))
     if not derived:
         return []
+    min_accounts = settings.min_accounts_per_value
     table = (
         accounts.with_columns(
             (
@@ -1095,23 +1096,27 @@ def _account_signals(
         .lazy()
     )
 
-    def one(column: str) -> pl.LazyFrame:
-        return (
-            table.select(ACCOUNT_KEY, pl.col(column).alias(schema.SIGNAL_VALUE), schema.FIRST_SEEN)
-            .drop_nulls(schema.SIGNAL_VALUE)
-            .group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE)
-            .agg(
-                pl.len().cast(pl.Int64).alias("n_events"),
-                pl.col(schema.FIRST_SEEN).min(),
-                pl.col(schema.FIRST_SEEN).max().alias(schema.LAST_SEEN),
-            )
+    def one(column: str, *, shared: bool = True) -> pl.LazyFrame:
+        rows = table.select(
+            ACCOUNT_KEY, pl.col(column).alias(schema.SIGNAL_VALUE), schema.FIRST_SEEN
+        ).drop_nulls(schema.SIGNAL_VALUE)
+        if shared:
+            # A value on fewer rows than min_accounts_per_value has fewer accounts and would
+            # be dropped when encoded: most cards, sign-up IPs and mailboxes are one
+            # account's, so grouping and encoding them is most of the work saved.
+            rows = rows.filter(pl.len().over(schema.SIGNAL_VALUE) >= min_accounts)
+        return rows.group_by(ACCOUNT_KEY, schema.SIGNAL_VALUE).agg(
+            pl.len().cast(pl.Int64).alias("n_events"),
+            pl.col(schema.FIRST_SEEN).min(),
+            pl.col(schema.FIRST_SEEN).max().alias(schema.LAST_SEEN),
         )
 
     out: list[tuple[str, pl.LazyFrame]] = []
     for i, (typ, _) in enumerate(derived):
         out.append((typ, one(f"_d{i}")))
         if typ == "signup_ip":
-            out.append(("ip_prefix", _prefixes(one(f"_d{i}"), settings)))
+            # Prefixes need every sign-up IP, shared or not.
+            out.append(("ip_prefix", _prefixes(one(f"_d{i}", shared=False), settings)))
     return out
 
 
