@@ -11,7 +11,8 @@ renumbers them). Each pair is scored once, by its account of higher rank. For ea
 ``a``:
 
 1. every account ``b`` of lower rank that shares one of ``a``'s small values, or that is at most
-   ``k`` places away from ``a`` in the ring of one of its hub values, gets a slot the first
+   ``k`` places away from ``a`` in the ring of one of its hub values (unless the two accounts'
+   hub values alone could not make a passing pair: :class:`RingGate`), gets a slot the first
    time it is met, and each small value the two share is listed with the slot. A small
    value's accounts are listed in rank order, so its partners of lower rank are a prefix of
    the list and the walk stops at ``a`` itself. A scratch array over all accounts holds the
