@@ -144,12 +144,10 @@ def ring_gate(
 
     Examples
     --------
-    >>> e = np.array([0, 2, 3], dtype=np.int64)
-    >>> inc = Incidence(
-    ...     small_ptr_by_account=np.zeros(3, dtype=np.int64), small_values=e[:0],
-    ...     hub_ptr_by_account=np.array([0, 2, 3]), hub_values=np.array([0, 1, 1]),
-    ...     ring_pos=np.array([0, 0, 1]), small_ptr=np.zeros(3, dtype=np.int64),
-    ...     small_acc=e[:0], ring_ptr=np.array([0, 1, 3]), ring_acc=np.array([0, 0, 1]))
+    Account 0 uses two hub values of two families, account 1 one of them:
+
+    >>> hub = np.ones(3, dtype=np.bool_)
+    >>> inc = build_incidence(np.array([0, 0, 1]), np.array([0, 1, 1]), hub, np.arange(2), 2, 0)
     >>> g = ring_gate(inc, np.array([0.5, 0.6]), np.array([0, 1]), 2, 1.0, 2)
     >>> g.reach.tolist(), g.open.tolist()
     ([[0.5, 0.6], [-1.0, 0.6]], [True, False])

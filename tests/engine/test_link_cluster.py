@@ -41,6 +41,11 @@ def random_bipartite(seed: int, n_accounts: int, n_values: int, p: float) -> pl.
         for v in range(n_values):
             if rng.random() < p:
                 rows.append((a, v, float(value_weight[v]), FAMILIES[value_family[v]]))
+    return edge_frame(rows)
+
+
+def edge_frame(rows: list[tuple[int, int, float, str]]) -> pl.DataFrame:
+    """Weighted edges ``account, value, weight, family`` from rows of the four."""
     return pl.DataFrame(
         rows,
         schema={
@@ -426,21 +431,11 @@ def test_hub_ids_of_either_width_give_the_same_pairs(seed: int) -> None:
     assert wide == narrow
 
 
-def open_gate(
-    inc: Incidence,
-    weight: np.ndarray,
-    family: np.ndarray,
-    n_families: int,
-    floor: float,
-    min_types: int,
-) -> RingGate:
-    """A gate that lets every ring neighbour through."""
+def open_gate(inc: Incidence, *_: object) -> RingGate:
+    """A gate that lets every ring neighbour through (in place of ``ring_gate``)."""
     n = inc.hub_ptr_by_account.size - 1
     return RingGate(
-        open=np.ones(n, dtype=np.bool_),
-        reach=np.full((n, n_families), np.inf),
-        floor=0.0,
-        min_types=0,
+        open=np.ones(n, dtype=np.bool_), reach=np.full((n, 1), np.inf), floor=0.0, min_types=0
     )
 
 
@@ -477,16 +472,7 @@ def test_the_ring_gate_skips_neighbours_whose_hub_values_are_too_weak() -> None:
     # Two accounts also share a card and a strong network value: their pair passes.
     rows += [(0, 2, 0.9, "payment"), (1, 2, 0.9, "payment"), (0, 3, 0.9, "network")]
     rows += [(1, 3, 0.9, "network")]
-    edges = pl.DataFrame(
-        rows,
-        schema={
-            "account": pl.UInt32,
-            "value": pl.UInt32,
-            "weight": pl.Float64,
-            "family": pl.String,
-        },
-        orient="row",
-    )
+    edges = edge_frame(rows)
     org: dict[int, str | None] = {a: None for a in range(20)}
     s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=1.0, min_pair_types=2)
     gated = linked(edges, org, s)
