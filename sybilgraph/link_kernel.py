@@ -617,17 +617,13 @@ def candidate_bound(inc: Incidence, k: int, ring_open: np.ndarray) -> np.ndarray
 
 @nb.njit(cache=True)
 def _stable_by(keys: np.ndarray, n_keys: int, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``order`` stably sorted by ``keys[order]``, keys in ``range(n_keys)``, and the row
-    pointers of the result (key ``k``'s entries are ``ptr[k]:ptr[k + 1]``).
+    """``order`` (an order of all the rows of ``keys``) stably sorted by ``keys[order]``, keys
+    in ``range(n_keys)``, and the row pointers of the result (:func:`_runs`).
 
     A counting sort: two linear passes where a comparison sort of millions of rows takes a
     logarithmic factor more.
     """
-    ptr = np.zeros(n_keys + 1, dtype=np.int64)
-    for i in order:
-        ptr[keys[i] + 1] += 1
-    for k in range(n_keys):
-        ptr[k + 1] += ptr[k]
+    ptr = _runs(keys, n_keys)
     fill = ptr[:-1].copy()
     out = np.empty(order.size, dtype=np.int64)
     for i in order:
@@ -729,10 +725,7 @@ def build_incidence(
     ring_ptr = _runs(h_value, n_values)
     ring = np.arange(hub.size)
     for v in range(n_values):
-        lo = ring_ptr[v]
-        hi = ring_ptr[v + 1]
-        if hi - lo > 1:
-            ring[lo:hi] = lo + np.argsort(key[lo:hi], kind="mergesort")
+        _order_run(ring, ring_ptr[v], ring_ptr[v + 1], key)
     pos = np.empty(hub.size, dtype=np.int64)
     for j in range(hub.size):
         pos[ring[j]] = j - ring_ptr[h_value[ring[j]]]
@@ -752,8 +745,8 @@ def build_incidence(
 
 @nb.njit(cache=True)
 def _runs(keys: np.ndarray, n_keys: int) -> np.ndarray:
-    """Row pointers of sorted ``keys`` in ``range(n_keys)``: key ``k``'s rows are
-    ``ptr[k]:ptr[k + 1]``."""
+    """Row pointers of ``keys`` in ``range(n_keys)`` grouped by key: once the rows are in key
+    order, key ``k``'s are ``ptr[k]:ptr[k + 1]``."""
     ptr = np.zeros(n_keys + 1, dtype=np.int64)
     for k in keys:
         ptr[k + 1] += 1
@@ -764,8 +757,8 @@ def _runs(keys: np.ndarray, n_keys: int) -> np.ndarray:
 
 @nb.njit(cache=True)
 def _order_run(rows: np.ndarray, lo: int, hi: int, by: np.ndarray) -> None:
-    """Sort ``rows[lo:hi]`` by ``by[rows]`` (distinct keys): by insertion for the short runs
-    of small values, by a merge sort beyond 32 rows."""
+    """Sort ``rows[lo:hi]`` stably by ``by[rows]``: by insertion for short runs (a small
+    value's), by a merge sort beyond 32 rows."""
     if hi - lo > 32:
         part = rows[lo:hi].copy()
         rows[lo:hi] = part[np.argsort(by[part], kind="mergesort")]
