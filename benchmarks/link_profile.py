@@ -41,9 +41,16 @@ def inputs(events: Path, accounts: Path | None, work: Path) -> tuple[WeightedVal
     if not all(path.exists() for path in saved.values()):
         work.mkdir(parents=True, exist_ok=True)
         result = run(events, accounts, settings=Settings())
-        result.weighted.values.write_parquet(saved["values"])
-        result.weighted.edges.write_parquet(saved["edges"])
-        result.table.accounts.select("account", "org_id").write_parquet(saved["org"])
+        frames = {
+            "values": result.weighted.values,
+            "edges": result.weighted.edges,
+            "org": result.table.accounts.select("account", "org_id"),
+        }
+        # Each file is written aside and renamed, so an interrupted call leaves none half made.
+        for name, frame in frames.items():
+            partial = saved[name].with_suffix(".partial")
+            frame.write_parquet(partial)
+            partial.replace(saved[name])
     weighted = WeightedValues(
         values=pl.read_parquet(saved["values"]), edges=pl.read_parquet(saved["edges"]), n_capped=0
     )
