@@ -5,10 +5,10 @@ Usage: python benchmarks/link_profile.py EVENTS WORK_DIR [--accounts ACCOUNTS] [
 EVENTS (and ACCOUNTS) are what ``analyze`` takes: files or directories. The first call runs
 the pipeline once and saves the link stage's inputs (the weighted values and edges, and the
 accounts' organisations) under WORK_DIR; later calls with the same WORK_DIR start from them.
-Each run then times, in one process, the steps ``link()`` takes in its order (the accounts'
-ranks, the incidence, the hub table, the ring gate, the candidate bound) and the scoring loop
-on each chunk of accounts, and ends with ``link()`` itself, whose pairs must equal the pairs
-of the first run. One JSON line per run.
+Each run then times, in one process, the steps ``link()`` takes, with the functions it calls
+(the accounts' ranks, the incidence, the hub table, the ring gate, the candidate bound, then
+the scoring loop on each chunk of accounts), and ends with ``link()`` itself, whose pairs
+must equal the pairs of the first run. One JSON line per run.
 
 The chunks follow the accounts' rank (their number of hub values), so the last chunks hold the
 accounts with the longest hub lists. Nanoseconds per candidate pair tell a chunk that scores
@@ -29,7 +29,6 @@ import numpy as np
 import polars as pl
 
 from sybilgraph import link as link_stage
-from sybilgraph.link_kernel import candidate_bound, hub_table, ring_gate, score_accounts
 from sybilgraph.pipeline import run
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
@@ -58,7 +57,7 @@ def inputs(events: Path, accounts: Path | None, work: Path) -> tuple[WeightedVal
 
 
 def profile(weighted: WeightedValues, org_frame: pl.DataFrame, s: Settings) -> dict[str, object]:
-    """The parts of one link stage, timed, and the scoring loop chunk by chunk."""
+    """The steps of one link stage, timed, and the scoring loop chunk by chunk."""
     parts: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -68,73 +67,33 @@ def profile(weighted: WeightedValues, org_frame: pl.DataFrame, s: Settings) -> d
         parts[name] = round(now - clock, 3)
         clock = now
 
-    edges = weighted.edges
-    table = link_stage._ValueTable.of(weighted.values)
-    n_accounts = (
-        max(
-            link_stage._max_id(edges.get_column("account")),
-            link_stage._max_id(org_frame.get_column("account")),
-        )
-        + 1
-    )
-    order = link_stage._rank_order(edges, n_accounts)
-    lap("rank")
-    inc = link_stage._incidence(edges, order, table.weight.size, s.seed)
-    lap("incidence")
-    hubs = hub_table(inc, table.weight, table.family, table.grid)
-    lap("hub_table")
-    org = link_stage._org_codes(org_frame, n_accounts)[order]
-    floor = min(s.min_pair_weight, s.attach_pair_weight)
-    n_families = int(table.family.max()) + 1 if table.family.size else 1
-    gate = ring_gate(inc, table.weight, table.family, n_families, floor, s.min_pair_types)
-    lap("ring_gate")
-    bound = candidate_bound(inc, s.hub_neighbours, gate.open)
-    lap("candidate_bound")
+    plan = link_stage._plan(weighted, org_frame, s, step=lap)
     chunks: list[dict[str, object]] = []
     total = 0
-    for lo, hi in link_stage._chunks(bound, s.link_partition_rows()):
-        accounts = link_stage._interleaved(lo, hi)
-        offsets = np.zeros(accounts.size + 1, dtype=np.int64)
-        np.cumsum(bound[accounts], out=offsets[1:])
+    for lo, hi in link_stage._chunks(plan.bound, s.link_partition_rows()):
         start = time.perf_counter()
-        _, _, _, n_pass, n_cand = score_accounts(
-            accounts,
-            offsets,
-            inc,
-            hubs,
-            gate,
-            s.hub_neighbours,
-            table.weight,
-            table.family,
-            table.grid,
-            n_families,
-            len(link_stage.GRIDDED_TYPES) + 1,
-            org,
-            s.org_discount,
-            floor,
-            s.min_pair_types,
-        )
+        chunk = link_stage._score_chunk(plan, lo, hi, s)
         seconds = time.perf_counter() - start
-        candidates = int(n_cand.sum())
+        candidates = int(chunk.n_candidates.sum())
         total += candidates
         chunks.append(
             {
                 "ranks": [int(lo), int(hi)],
-                "slots": int(offsets[-1]),
+                "slots": int(chunk.offsets[-1]),
                 "candidates": candidates,
-                "kept": int(n_pass.sum()),
+                "kept": int(chunk.n_pass.sum()),
                 "seconds": round(seconds, 3),
                 "ns_per_candidate": round(1e9 * seconds / max(candidates, 1), 1),
             }
         )
     lap("scoring")
-    hub_rows = np.diff(inc.hub_ptr_by_account)
+    hub_rows = np.diff(plan.inc.hub_ptr_by_account)
     return {
-        "accounts": n_accounts,
-        "linking_edges": edges.height,
-        "hub_values": int(hubs.weight.size),
-        "hub_entries": int(hubs.ids.size),
-        "hub_id_bytes": int(hubs.ids.itemsize),
+        "accounts": int(plan.order.size),
+        "linking_edges": weighted.edges.height,
+        "hub_values": int(plan.hubs.weight.size),
+        "hub_entries": int(plan.hubs.ids.size),
+        "hub_id_bytes": int(plan.hubs.ids.itemsize),
         "hub_entries_p99_per_account": float(np.percentile(hub_rows, 99)) if hub_rows.size else 0,
         "candidates": total,
         "parts_s": parts,

@@ -34,13 +34,16 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
 
 from sybilgraph.link_kernel import (
     VALUE_LIMIT,
+    HubTable,
     Incidence,
+    RingGate,
     build_incidence,
     candidate_bound,
     edges_in_value_order,
@@ -227,23 +230,9 @@ def link(
     >>> link(WeightedValues(e, e, 0), org, Settings()).pairs.to_dicts()
     [{'a': 0, 'b': 1, 'weight': 1.4, 'n_families': 2, 'strong': True}]
     """
-    edges = weighted.edges
-    table = _ValueTable.of(weighted.values)
-    n_accounts = (
-        max(_max_id(edges.get_column("account")), _max_id(account_org.get_column("account"))) + 1
-    )
-    # The loops number accounts by rank; ``order`` maps a rank back to its account.
-    order = _rank_order(edges, n_accounts)
-    inc = _incidence(edges, order, table.weight.size, settings.seed)
-    hubs = hub_table(inc, table.weight, table.family, table.grid)
-    org = _org_codes(account_org, n_accounts)[order]
-    k = settings.hub_neighbours
-    floor = min(settings.min_pair_weight, settings.attach_pair_weight)
-    n_families = int(table.family.max()) + 1 if table.family.size else 1
-    gate = ring_gate(inc, table.weight, table.family, n_families, floor, settings.min_pair_types)
-    bound = candidate_bound(inc, k, gate.open)
+    plan = _plan(weighted, account_org, settings)
     budget = partition_rows or settings.link_partition_rows()
-    ranges = _chunks(bound, budget)
+    ranges = _chunks(plan.bound, budget)
     kept: list[pl.DataFrame] = []
     n_candidates = 0
     started = time.perf_counter()
@@ -254,34 +243,17 @@ def link(
                 f"link: chunk {part:,}/{len(ranges):,}, {n_candidates:,} candidate pairs "
                 f"scored, {time.perf_counter() - started:,.0f}s"
             )
-        accounts = _interleaved(lo, hi)
-        offsets = np.zeros(accounts.size + 1, dtype=np.int64)
-        np.cumsum(bound[accounts], out=offsets[1:])
-        out_b, out_w, out_f, n_pass, n_cand = score_accounts(
-            accounts,
-            offsets,
-            inc,
-            hubs,
-            gate,
-            k,
-            table.weight,
-            table.family,
-            table.grid,
-            n_families,
-            len(GRIDDED_TYPES) + 1,
-            org,
-            settings.org_discount,
-            floor,
-            settings.min_pair_types,
+        accounts, offsets, out_b, out_w, out_f, n_pass, n_cand = _score_chunk(
+            plan, lo, hi, settings
         )
         n_candidates += int(n_cand.sum())
         # The passing pairs of account i fill the first n_pass[i] slots from offsets[i].
         first_out = np.cumsum(n_pass) - n_pass
         slot = np.repeat(offsets[:-1] - first_out, n_pass) + np.arange(int(n_pass.sum()))
         weight = np.round(out_w[slot], 9)
-        keep = weight >= floor
-        a = order[np.repeat(accounts, n_pass)[keep]]
-        b = order[out_b[slot][keep]]
+        keep = weight >= plan.floor
+        a = plan.order[np.repeat(accounts, n_pass)[keep]]
+        b = plan.order[out_b[slot][keep]]
         kept.append(
             pl.DataFrame(
                 {
@@ -310,7 +282,106 @@ def link(
         pairs=pairs_out,
         n_candidates=n_candidates,
         n_partitions=len(ranges),
-        n_hub_values=int(np.count_nonzero(np.diff(inc.ring_ptr))),
+        n_hub_values=int(np.count_nonzero(np.diff(plan.inc.ring_ptr))),
+    )
+
+
+class _Plan(NamedTuple):
+    """What the scoring loop reads, built once per :func:`link` call: the accounts' ranks
+    (``order[r]`` is the account of rank ``r``), the incidence, hub table and ring gate, the
+    per-value attributes, each rank's organisation code and candidate bound, the pairs' floor
+    and the number of evidence families."""
+
+    order: np.ndarray
+    inc: Incidence
+    hubs: HubTable
+    gate: RingGate
+    table: _ValueTable
+    org: np.ndarray
+    bound: np.ndarray
+    floor: float
+    n_families: int
+
+
+def _plan(
+    weighted: WeightedValues,
+    account_org: pl.DataFrame,
+    settings: Settings,
+    step: Callable[[str], None] | None = None,
+) -> _Plan:
+    """The :class:`_Plan` of a link stage. ``step`` is called with the name of each step as it
+    ends (``rank``, ``incidence``, ``hub_table``, ``ring_gate``, ``candidate_bound``), so that
+    a profiler can time them."""
+    done = step or (lambda _: None)
+    edges = weighted.edges
+    table = _ValueTable.of(weighted.values)
+    n_accounts = (
+        max(_max_id(edges.get_column("account")), _max_id(account_org.get_column("account"))) + 1
+    )
+    # The loops number accounts by rank; ``order`` maps a rank back to its account.
+    order = _rank_order(edges, n_accounts)
+    done("rank")
+    inc = _incidence(edges, order, table.weight.size, settings.seed)
+    done("incidence")
+    hubs = hub_table(inc, table.weight, table.family, table.grid)
+    done("hub_table")
+    floor = min(settings.min_pair_weight, settings.attach_pair_weight)
+    n_families = int(table.family.max()) + 1 if table.family.size else 1
+    gate = ring_gate(inc, table.weight, table.family, n_families, floor, settings.min_pair_types)
+    done("ring_gate")
+    bound = candidate_bound(inc, settings.hub_neighbours, gate.open)
+    done("candidate_bound")
+    return _Plan(
+        order=order,
+        inc=inc,
+        hubs=hubs,
+        gate=gate,
+        table=table,
+        org=_org_codes(account_org, n_accounts)[order],
+        bound=bound,
+        floor=floor,
+        n_families=n_families,
+    )
+
+
+class _Chunk(NamedTuple):
+    """One chunk's accounts (by rank), their slot offsets and :func:`score_accounts`'s output."""
+
+    accounts: np.ndarray
+    offsets: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+    n_families: np.ndarray
+    n_pass: np.ndarray
+    n_candidates: np.ndarray
+
+
+def _score_chunk(plan: _Plan, lo: int, hi: int, settings: Settings) -> _Chunk:
+    """Score the candidate pairs of the accounts of rank ``lo`` to ``hi``."""
+    accounts = _interleaved(lo, hi)
+    offsets = np.zeros(accounts.size + 1, dtype=np.int64)
+    np.cumsum(plan.bound[accounts], out=offsets[1:])
+    table = plan.table
+    return _Chunk(
+        accounts,
+        offsets,
+        *score_accounts(
+            accounts,
+            offsets,
+            plan.inc,
+            plan.hubs,
+            plan.gate,
+            settings.hub_neighbours,
+            table.weight,
+            table.family,
+            table.grid,
+            plan.n_families,
+            len(GRIDDED_TYPES) + 1,
+            plan.org,
+            settings.org_discount,
+            plan.floor,
+            settings.min_pair_types,
+        ),
     )
 
 
