@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from sybilgraph import signals
-from sybilgraph.errors import ScratchError
+from sybilgraph.errors import ScratchError, SettingsError
 from sybilgraph.settings import Settings
 from sybilgraph.signals import build_observations, family_of
 
@@ -331,6 +331,50 @@ def test_window_labels_tell_apart_grids_that_start_within_a_minute() -> None:
         "10.0.0.1 @ 2025-05-01T10:00:00/1m",
         "10.0.0.1 @ 2025-05-01T10:00:30/1m",
     ]
+
+
+@pytest.mark.parametrize(("minutes", "offsets"), [(60, 2), (7, 3), (1, 1)])
+def test_window_tokens_match_their_definition(minutes: int, offsets: int) -> None:
+    # The tokens are grouped on packed integer keys; here they are made from the definition,
+    # one label per (event, grid), with requests on the first and the last second of the range.
+    rng = random.Random(minutes * 10 + offsets)
+    width = minutes * 60
+    start = dt.datetime(2025, 5, 1, 0, 0, 1, tzinfo=UTC)
+    # The last request is on a window's last second, so that on every shifted grid it is in
+    # a window after the last one of the unshifted grid.
+    last = ((int(start.timestamp()) + 3 * 86_400) // width + 1) * width - 1
+    end = dt.datetime.fromtimestamp(last, UTC)
+    stamps = [start + dt.timedelta(seconds=rng.randrange(3 * 86_400)) for _ in range(600)]
+    accounts = [f"a{rng.randrange(30)}" for _ in stamps]
+    ips = [f"10.0.0.{rng.randrange(4)}" for _ in stamps]
+    # Two accounts use each IP on the first second and two others on the last.
+    for n in range(4):
+        stamps += [start, start, end, end]
+        accounts += ["first-1", "first-2", "last-1", "last-2"]
+        ips += [f"10.0.0.{n}"] * 4
+    s = Settings(sync_types=("ip",), sync_window_minutes=minutes, sync_offsets=offsets)
+    obs = build_observations(events(account_id=accounts, ip=ips, timestamp=stamps), None, None, s)
+    shifts = [g * width // offsets for g in range(offsets)]
+    fmt = "%Y-%m-%dT%H:%M" if all(x % 60 == 0 for x in shifts) else "%Y-%m-%dT%H:%M:%S"
+    users: dict[str, set[str]] = {}
+    for account, ip, at in zip(accounts, ips, stamps, strict=True):
+        epoch = int(at.timestamp())
+        for shift in shifts:
+            first = ((epoch + shift) // width) * width - shift
+            label = f"{ip} @ {dt.datetime.fromtimestamp(first, UTC).strftime(fmt)}/{minutes}m"
+            users.setdefault(label, set()).add(account)
+    expected = sorted(
+        (account, label) for label, who in users.items() if len(who) >= 2 for account in who
+    )
+    assert expected
+    assert values_of(obs.table, "ip_window") == expected
+
+
+def test_too_many_window_tokens_to_number_is_an_error() -> None:
+    grid = signals._TokenGrid.of(Settings(), (0, 10**12))
+    grid.check(1_000)
+    with pytest.raises(SettingsError, match="too many synchrony tokens"):
+        grid.check(10**12)
 
 
 def test_a_column_of_few_values_gives_the_same_observations_as_categorical(
