@@ -52,8 +52,8 @@ sample-data: $(STAMP_RUN)
 	$(BIN)/sybilgraph generate --preset sample --seed 7 -o sample_data
 
 # Benchmarks run on demand, not in CI: analyze against the floor (PRESET=medium by default;
-# PRESET=article RUNS=1 for the article's scale and the networkx comparison on its 1/50 sample,
-# about 10 minutes once the scenario is cached).
+# PRESET=article for the article's scale and the networkx comparison on its 1/50 sample, about
+# 16 minutes once the scenario is cached; RUNS=1 about 10).
 PRESET ?= medium
 RUNS ?= 3
 bench: $(STAMP_RUN)
