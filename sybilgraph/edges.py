@@ -100,7 +100,7 @@ def build_edges(
     for typ in list(by_type):
         frames = by_type.pop(typ)
         # A part has one row per (account, value) already; only a type made of several parts
-        # (IP prefixes of events and of sign-ups, bursts on shifted grids) is grouped again.
+        # (IP prefixes of events and of sign-ups) is grouped again.
         observed = (
             frames[0]
             if len(frames) == 1

@@ -145,9 +145,9 @@ class Observations:
         removing each from this list once encoded so that its strings are released before
         the next pass.
     keyed
-        The synchrony tokens, as ``(signal_type, part)`` pairs known by integer keys
-        (:class:`KeyedPart`); each a further pass over the spooled events, encoded after
-        ``parts`` and removed from this list in the same way.
+        The synchrony tokens and the sign-up bursts, as ``(signal_type, part)`` pairs known
+        by integer keys (:class:`KeyedPart`); each token type a further pass over the spooled
+        events. They are encoded after ``parts`` and removed from this list in the same way.
     activity
         One row per account seen anywhere: ``account_id, n_events, first_seen, last_seen,
         org_id, created_at, account_key`` (collected before any other pass, while nothing else
@@ -398,7 +398,10 @@ def build_observations(
     if edges is not None:
         parts.extend(_edge_signals(edges, settings, seed))
     if accounts is not None:
-        parts.extend(_account_signals(accounts, settings, seed))
+        account_parts, bursts = _account_signals(accounts, settings, seed)
+        parts.extend(account_parts)
+        if bursts is not None:
+            windows.append(("signup_burst", bursts))
     return Observations(parts=parts, activity=activity, sync_sample_rate=rate, keyed=windows)
 
 
@@ -1136,9 +1139,9 @@ def _edge_signals(
 
 def _account_signals(
     accounts: pl.LazyFrame, settings: Settings, seed: int
-) -> list[tuple[str, pl.LazyFrame]]:
-    """The signals of the accounts table: cards, sign-up IPs and their networks, e-mail forms
-    and sign-up bursts.
+) -> tuple[list[tuple[str, pl.LazyFrame]], KeyedPart | None]:
+    """The signals of the accounts table: cards, sign-up IPs and their networks, e-mail forms,
+    and the sign-up bursts (known by integer keys, :func:`_signup_bursts`).
 
     Every derived value is computed in one pass over the accounts, collected once (a table of
     one row per account), and each type is then grouped from it: read separately, each type
@@ -1158,20 +1161,17 @@ def _account_signals(
         derived.append(("email", _canonical_email(email)))
         derived.append(("email_domain", _email_domain(email)))
         derived.append(("email_stem", _email_stem(email)))
-    if has_created:
-        width = settings.signup_burst_minutes * 60
-        epoch = pl.col(schema.CREATED_AT).dt.epoch("s")
-        for grid in range(settings.sync_offsets):
-            shift = grid * width // settings.sync_offsets
-            start = (((epoch + shift) // width) * width - shift) * 1_000_000
-            label = pl.format(
-                "{}/{}m",
-                start.cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M"),
-                pl.lit(settings.signup_burst_minutes),
-            )
-            derived.append(("signup_burst", label))
-    if not derived:
-        return []
+    burst_grid = _BurstGrid.of(settings)
+    windows = (
+        [
+            burst_grid.window(number, pl.col(schema.CREATED_AT).dt.epoch("s")).alias(f"_w{number}")
+            for number in range(burst_grid.grids)
+        ]
+        if has_created
+        else []
+    )
+    if not derived and not windows:
+        return [], None
     min_accounts = settings.min_accounts_per_value
     table = (
         accounts.with_columns(
@@ -1185,6 +1185,7 @@ def _account_signals(
             _account_key(pl.col(schema.ACCOUNT_ID), seed),
             created.alias(schema.FIRST_SEEN),
             *[expr.alias(f"_d{i}") for i, (_, expr) in enumerate(derived)],
+            *windows,
         )
         .collect(engine="streaming")
         .lazy()
@@ -1211,7 +1212,81 @@ def _account_signals(
         if typ == "signup_ip":
             # Prefixes need every sign-up IP, shared or not.
             out.append(("ip_prefix", _prefixes(one(f"_d{i}", shared=False), settings)))
-    return out
+    return out, _signup_bursts(table, burst_grid, settings) if windows else None
+
+
+def _signup_bursts(table: pl.LazyFrame, grid: _BurstGrid, settings: Settings) -> KeyedPart:
+    """Sign-up bursts: the accounts created in one window of ``signup_burst_minutes``, on
+    ``sync_offsets`` shifted grids, known by one integer key per (grid, window) until they are
+    encoded, like the synchrony tokens. ``table`` holds each account's window on each grid
+    (``_w0``, ``_w1``, ...). A label was formatted per account and grid, then grouped and
+    encoded; now the integers are, and only the windows two accounts share are named. The
+    article preset's accounts-table signals, built and encoded alone, two runs alternated:
+    7.49 and 7.53 s against 8.50 and 8.47 s.
+    """
+    rows = pl.concat(
+        [
+            table.select(
+                ACCOUNT_KEY, schema.FIRST_SEEN, grid.key(number, pl.col(f"_w{number}")).alias("_t")
+            )
+            for number in range(grid.grids)
+        ],
+        how="vertical",
+    ).drop_nulls("_t")
+    frame = (
+        rows.filter(pl.len().over("_t") >= settings.min_accounts_per_value)
+        .group_by(ACCOUNT_KEY, "_t")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_events"),
+            pl.col(schema.FIRST_SEEN).min(),
+            pl.col(schema.FIRST_SEEN).max().alias(schema.LAST_SEEN),
+        )
+    )
+    label = pl.format(
+        "{}/{}m",
+        grid.start(pl.col("_t")).dt.strftime(grid.start_format),
+        pl.lit(settings.signup_burst_minutes),
+    )
+
+    def name(keyed: pl.LazyFrame) -> pl.LazyFrame:
+        return keyed.with_columns(label.alias(schema.SIGNAL_VALUE))
+
+    return KeyedPart(frame=frame, keys=("_t",), name=name)
+
+
+@dataclass(frozen=True)
+class _BurstGrid:
+    """How a sign-up burst (grid, window) is one integer key: ``window * grids + grid``, with
+    grid ``g`` shifted by ``g * width // grids`` seconds."""
+
+    width: int
+    grids: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> _BurstGrid:
+        return cls(settings.signup_burst_minutes * 60, settings.sync_offsets)
+
+    @property
+    def start_format(self) -> str:
+        """A label to the minute is only unique when every grid starts on a minute."""
+        shifts = [self.shift(g) for g in range(self.grids)]
+        return "%Y-%m-%dT%H:%M" if all(s % 60 == 0 for s in shifts) else "%Y-%m-%dT%H:%M:%S"
+
+    def shift(self, number: int) -> int:
+        return number * self.width // self.grids
+
+    def window(self, number: int, epoch: pl.Expr) -> pl.Expr:
+        """The number of the window of grid ``number`` that holds second ``epoch``."""
+        return (epoch + self.shift(number)) // self.width
+
+    def key(self, number: int, window: pl.Expr) -> pl.Expr:
+        return window * self.grids + number
+
+    def start(self, key: pl.Expr) -> pl.Expr:
+        """The first second of a burst's window, as a UTC datetime."""
+        number = key % self.grids
+        seconds = (key // self.grids) * self.width - number * self.width // self.grids
+        return (seconds * 1_000_000).cast(pl.Datetime("us", "UTC"))
 
 
 def _email_parts(email: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

@@ -116,6 +116,37 @@ def test_signup_bursts_on_offset_grids_do_not_split_a_burst() -> None:
     assert shared.height == 1
 
 
+@pytest.mark.parametrize(("minutes", "offsets"), [(10, 2), (7, 3), (1, 2)])
+def test_signup_bursts_match_their_definition(minutes: int, offsets: int) -> None:
+    # Bursts are grouped on integer keys; here they are made from the definition, one label
+    # per (account, grid). With one-minute windows on two grids, the shifted grid's windows
+    # start on the half minute and are labelled to the second.
+    rng = random.Random(minutes * 10 + offsets)
+    start = dt.datetime(2025, 5, 1, tzinfo=UTC)
+    created = [start + dt.timedelta(seconds=rng.randrange(6 * 3600)) for _ in range(300)]
+    ids = [f"a{i}" for i in range(len(created))]
+    acc = pl.LazyFrame({"account_id": ids, "created_at": created}).with_columns(
+        pl.col("created_at").cast(pl.Datetime("us", "UTC"))
+    )
+    s = Settings(signup_burst_minutes=minutes, sync_offsets=offsets)
+    obs = build_observations(None, acc, None, s)
+    width = minutes * 60
+    shifts = [g * width // offsets for g in range(offsets)]
+    fmt = "%Y-%m-%dT%H:%M" if all(x % 60 == 0 for x in shifts) else "%Y-%m-%dT%H:%M:%S"
+    users: dict[str, set[str]] = {}
+    for account, at in zip(ids, created, strict=True):
+        epoch = int(at.timestamp())
+        for shift in shifts:
+            first = ((epoch + shift) // width) * width - shift
+            label = f"{dt.datetime.fromtimestamp(first, UTC).strftime(fmt)}/{minutes}m"
+            users.setdefault(label, set()).add(account)
+    expected = sorted(
+        (account, label) for label, who in users.items() if len(who) >= 2 for account in who
+    )
+    assert expected
+    assert values_of(obs.table, "signup_burst") == expected
+
+
 def test_sync_tokens_are_sampled_consistently_across_accounts() -> None:
     n = 400
     ev = events(
@@ -304,7 +335,7 @@ def test_every_part_has_one_row_per_account_and_value(
     events, accounts = population
     obs = build_observations(events.lazy(), accounts.lazy(), None, Settings())
     assert {typ for typ, _ in obs.parts} >= {"ip", "ip_prefix"}
-    assert {typ for typ, _ in obs.keyed} == {"ip_window", "prompt_window"}
+    assert {typ for typ, _ in obs.keyed} == {"ip_window", "prompt_window", "signup_burst"}
     for typ, part in obs.parts:
         frame = part.collect()
         assert frame.height > 0, typ
