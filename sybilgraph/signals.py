@@ -1005,16 +1005,43 @@ def _sync_tokens(
 
 
 @dataclass(frozen=True)
-class _TokenGrid:
-    """How a synchrony token (shared value, grid, window) is packed into one 64-bit key.
-
-    Grid ``g`` is shifted by ``g * width // grids`` seconds, and its windows are numbered from
-    the one holding ``first``, the earliest second of the events, to the one holding ``last``:
-    ``span`` windows per grid. A token's key is ``value * grids * span + g * span + window``.
-    """
+class _ShiftedGrids:
+    """``grids`` grids of windows ``width`` seconds wide, grid ``g`` shifted by
+    ``g * width // grids`` seconds, so that a window boundary of one grid does not split a
+    burst: the synchrony tokens' and the sign-up bursts'."""
 
     width: int
     grids: int
+
+    @property
+    def start_format(self) -> str:
+        """Windows of different grids start at different seconds; a label to the minute is
+        only unique when every grid starts on a minute."""
+        shifts = [self.shift(g) for g in range(self.grids)]
+        return "%Y-%m-%dT%H:%M" if all(s % 60 == 0 for s in shifts) else "%Y-%m-%dT%H:%M:%S"
+
+    def shift(self, number: int) -> int:
+        return number * self.width // self.grids
+
+    def window(self, number: int, epoch: pl.Expr) -> pl.Expr:
+        """The number of the window of grid ``number`` that holds second ``epoch``."""
+        return (epoch + self.shift(number)) // self.width
+
+    def first_second(self, number: pl.Expr, window: pl.Expr) -> pl.Expr:
+        """The first second of window ``window`` of grid ``number``, as a UTC datetime."""
+        seconds = window * self.width - number * self.width // self.grids
+        return (seconds * 1_000_000).cast(pl.Datetime("us", "UTC"))
+
+
+@dataclass(frozen=True)
+class _TokenGrid(_ShiftedGrids):
+    """How a synchrony token (shared value, grid, window) is packed into one 64-bit key.
+
+    The windows of each grid are numbered from the one holding ``first``, the earliest second
+    of the events, to the one holding ``last``: ``span`` windows per grid. A token's key is
+    ``value * grids * span + g * span + window``.
+    """
+
     first_window: int
     span: int
 
@@ -1036,20 +1063,6 @@ class _TokenGrid:
                 "sync_offsets"
             )
 
-    @property
-    def start_format(self) -> str:
-        """Tokens of different grids start at different seconds; a label to the minute is only
-        unique when every grid starts on a minute."""
-        shifts = [self.shift(g) for g in range(self.grids)]
-        return "%Y-%m-%dT%H:%M" if all(s % 60 == 0 for s in shifts) else "%Y-%m-%dT%H:%M:%S"
-
-    def shift(self, number: int) -> int:
-        return number * self.width // self.grids
-
-    def window(self, number: int, epoch: pl.Expr) -> pl.Expr:
-        """The number of the window of grid ``number`` that holds second ``epoch``."""
-        return (epoch + self.shift(number)) // self.width
-
     def key(self, value: pl.Expr, number: int, epoch: pl.Expr) -> pl.Expr:
         """The key of value number ``value``'s token on grid ``number`` at second ``epoch``."""
         window = self.window(number, epoch) - self.first_window
@@ -1061,10 +1074,9 @@ class _TokenGrid:
 
     def start(self, key: pl.Expr) -> pl.Expr:
         """The first second of a token's window, as a UTC datetime."""
-        number = (key // self.span) % self.grids
-        window = key % self.span + self.first_window
-        seconds = window * self.width - number * self.width // self.grids
-        return (seconds * 1_000_000).cast(pl.Datetime("us", "UTC"))
+        return self.first_second(
+            (key // self.span) % self.grids, key % self.span + self.first_window
+        )
 
 
 def _value_hash(value: pl.Expr, seed: int) -> pl.Expr:
@@ -1255,38 +1267,19 @@ def _signup_bursts(table: pl.LazyFrame, grid: _BurstGrid, settings: Settings) ->
 
 
 @dataclass(frozen=True)
-class _BurstGrid:
-    """How a sign-up burst (grid, window) is one integer key: ``window * grids + grid``, with
-    grid ``g`` shifted by ``g * width // grids`` seconds."""
-
-    width: int
-    grids: int
+class _BurstGrid(_ShiftedGrids):
+    """How a sign-up burst (grid, window) is one integer key: ``window * grids + grid``."""
 
     @classmethod
     def of(cls, settings: Settings) -> _BurstGrid:
         return cls(settings.signup_burst_minutes * 60, settings.sync_offsets)
-
-    @property
-    def start_format(self) -> str:
-        """A label to the minute is only unique when every grid starts on a minute."""
-        shifts = [self.shift(g) for g in range(self.grids)]
-        return "%Y-%m-%dT%H:%M" if all(s % 60 == 0 for s in shifts) else "%Y-%m-%dT%H:%M:%S"
-
-    def shift(self, number: int) -> int:
-        return number * self.width // self.grids
-
-    def window(self, number: int, epoch: pl.Expr) -> pl.Expr:
-        """The number of the window of grid ``number`` that holds second ``epoch``."""
-        return (epoch + self.shift(number)) // self.width
 
     def key(self, number: int, window: pl.Expr) -> pl.Expr:
         return window * self.grids + number
 
     def start(self, key: pl.Expr) -> pl.Expr:
         """The first second of a burst's window, as a UTC datetime."""
-        number = key % self.grids
-        seconds = (key // self.grids) * self.width - number * self.width // self.grids
-        return (seconds * 1_000_000).cast(pl.Datetime("us", "UTC"))
+        return self.first_second(key % self.grids, key // self.grids)
 
 
 def _email_parts(email: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +29,27 @@ def events(**cols: list) -> pl.LazyFrame:
 def values_of(obs_table: pl.LazyFrame, signal_type: str) -> list[tuple[str, str]]:
     rows = obs_table.filter(pl.col("signal_type") == signal_type).collect()
     return sorted(zip(rows["account_id"].to_list(), rows["signal_value"].to_list(), strict=True))
+
+
+def shared_windows(
+    rows: Iterable[tuple[str, str, dt.datetime]], minutes: int, offsets: int
+) -> list[tuple[str, str]]:
+    """The (account, label) pairs of the windows two accounts share, from the definition:
+    each (account, label prefix, time) row is in one window of each of ``offsets`` grids of
+    ``minutes``-minute windows, grid ``g`` shifted by ``g * width // offsets`` seconds."""
+    width = minutes * 60
+    shifts = [g * width // offsets for g in range(offsets)]
+    fmt = "%Y-%m-%dT%H:%M" if all(x % 60 == 0 for x in shifts) else "%Y-%m-%dT%H:%M:%S"
+    users: dict[str, set[str]] = {}
+    for account, prefix, at in rows:
+        epoch = int(at.timestamp())
+        for shift in shifts:
+            first = ((epoch + shift) // width) * width - shift
+            label = f"{prefix}{dt.datetime.fromtimestamp(first, UTC).strftime(fmt)}/{minutes}m"
+            users.setdefault(label, set()).add(account)
+    return sorted(
+        (account, label) for label, who in users.items() if len(who) >= 2 for account in who
+    )
 
 
 def test_ip_prefixes_v4_and_v6() -> None:
@@ -130,19 +152,7 @@ def test_signup_bursts_match_their_definition(minutes: int, offsets: int) -> Non
     )
     s = Settings(signup_burst_minutes=minutes, sync_offsets=offsets)
     obs = build_observations(None, acc, None, s)
-    width = minutes * 60
-    shifts = [g * width // offsets for g in range(offsets)]
-    fmt = "%Y-%m-%dT%H:%M" if all(x % 60 == 0 for x in shifts) else "%Y-%m-%dT%H:%M:%S"
-    users: dict[str, set[str]] = {}
-    for account, at in zip(ids, created, strict=True):
-        epoch = int(at.timestamp())
-        for shift in shifts:
-            first = ((epoch + shift) // width) * width - shift
-            label = f"{dt.datetime.fromtimestamp(first, UTC).strftime(fmt)}/{minutes}m"
-            users.setdefault(label, set()).add(account)
-    expected = sorted(
-        (account, label) for label, who in users.items() if len(who) >= 2 for account in who
-    )
+    expected = shared_windows(zip(ids, [""] * len(ids), created, strict=True), minutes, offsets)
     assert expected
     assert values_of(obs.table, "signup_burst") == expected
 
@@ -385,18 +395,8 @@ def test_window_tokens_match_their_definition(minutes: int, offsets: int) -> Non
         ips += [f"10.0.0.{n}"] * 4
     s = Settings(sync_types=("ip",), sync_window_minutes=minutes, sync_offsets=offsets)
     obs = build_observations(events(account_id=accounts, ip=ips, timestamp=stamps), None, None, s)
-    shifts = [g * width // offsets for g in range(offsets)]
-    fmt = "%Y-%m-%dT%H:%M" if all(x % 60 == 0 for x in shifts) else "%Y-%m-%dT%H:%M:%S"
-    users: dict[str, set[str]] = {}
-    for account, ip, at in zip(accounts, ips, stamps, strict=True):
-        epoch = int(at.timestamp())
-        for shift in shifts:
-            first = ((epoch + shift) // width) * width - shift
-            label = f"{ip} @ {dt.datetime.fromtimestamp(first, UTC).strftime(fmt)}/{minutes}m"
-            users.setdefault(label, set()).add(account)
-    expected = sorted(
-        (account, label) for label, who in users.items() if len(who) >= 2 for account in who
-    )
+    prefixes = [f"{ip} @ " for ip in ips]
+    expected = shared_windows(zip(accounts, prefixes, stamps, strict=True), minutes, offsets)
     assert expected
     assert values_of(obs.table, "ip_window") == expected
 
