@@ -6,9 +6,9 @@ formulation in whole-array operations materialises one row per (pair, shared val
 them all: billions of rows. These loops do the same arithmetic one account at a time, holding
 nothing beyond the pairs that pass, so they are compiled with numba and run on every core.
 
-Accounts are numbered by rank: by the number of their hub values, ties by id (the caller
-renumbers them). Each pair is scored once, by its account of higher rank. For each account
-``a``:
+Accounts are numbered by rank: by the number of their hub values, ties by their widest small
+value (:func:`widest_small_value`), then by id (the caller renumbers them). Each pair is scored
+once, by its account of higher rank. For each account ``a``:
 
 1. every account ``b`` of lower rank that shares one of ``a``'s small values, or that is at most
    ``k`` places away from ``a`` in the ring of one of its hub values (unless the two accounts'
@@ -56,6 +56,7 @@ __all__ = [
     "ring_gate",
     "score_accounts",
     "take_value",
+    "widest_small_value",
 ]
 
 #: Value ids must stay below this: the loops pack a value id in the low 32 bits of a word.
@@ -72,8 +73,8 @@ _HIGH = ~0xFFFFFFFF
 class Incidence(NamedTuple):
     """The account–value incidence in the compressed forms the loops walk.
 
-    Accounts are numbered by rank (their number of hub values, ties by id). Per account, its
-    small values (``small_ptr_by_account``/``small_values``) and its hub
+    Accounts are numbered by rank (their number of hub values first). Per account, its small
+    values (``small_ptr_by_account``/``small_values``) and its hub
     values (``hub_ptr_by_account``/``hub_values``, with ``ring_pos`` the account's position
     in each hub value's ring); per small value, its accounts (``small_ptr``/``small_acc``);
     per hub value, its accounts in ring order (``ring_ptr``/``ring_acc``). ``small_acc`` is
@@ -613,6 +614,38 @@ def candidate_bound(inc: Incidence, k: int, ring_open: np.ndarray) -> np.ndarray
             total += 2 * min(k, (inc.ring_ptr[v + 1] - inc.ring_ptr[v]) // 2)
         bound[a] += total
     return bound
+
+
+@nb.njit(cache=True)
+def widest_small_value(
+    account: np.ndarray, value: np.ndarray, is_hub: np.ndarray, n_accounts: int, n_values: int
+) -> np.ndarray:
+    """Per account, its small value used by the most accounts (ties by the lower value id),
+    or ``n_values`` when it has none; the edges in any order.
+
+    Examples
+    --------
+    Value 1 has three accounts, value 0 one, value 2 is a hub; account 3 has no value:
+
+    >>> hub = np.array([False, False, False, False, True])
+    >>> widest_small_value(
+    ...     np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 1, 2]), hub, 4, 3).tolist()
+    [1, 1, 1, 3]
+    """
+    degree = np.zeros(n_values, dtype=np.int64)
+    for i in range(account.size):
+        if not is_hub[i]:
+            degree[value[i]] += 1
+    widest = np.full(n_accounts, n_values, dtype=np.int64)
+    for i in range(account.size):
+        if is_hub[i]:
+            continue
+        a = account[i]
+        v = value[i]
+        w = widest[a]
+        if w == n_values or degree[v] > degree[w] or (degree[v] == degree[w] and v < w):
+            widest[a] = v
+    return widest
 
 
 @nb.njit(cache=True)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sybilgraph import link_kernel
 from sybilgraph.cluster import cluster
 from sybilgraph.cluster_kernel import strongest
-from sybilgraph.link import Pairs, link
+from sybilgraph.link import Pairs, _interleaved, link
 from sybilgraph.link_kernel import (
     NARROW_HUBS,
     Incidence,
@@ -25,6 +25,7 @@ from sybilgraph.link_kernel import (
     edges_in_value_order,
     hub_table,
     ring_keys,
+    widest_small_value,
 )
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
@@ -497,3 +498,73 @@ def test_link_gives_the_same_pairs_whatever_the_order_of_its_edges(seed: int) ->
     assert edges_in_value_order(in_order["account"].to_numpy(), in_order["value"].to_numpy())
     shuffled = edges.sample(fraction=1.0, shuffle=True, seed=seed)
     assert run_link(shuffled, org, s) == run_link(in_order, org, s)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_link_gives_the_same_pairs_whatever_the_accounts_ranks(seed: int) -> None:
+    # The ranks only say which account of a pair scores it and where the loops find its rows:
+    # any numbering gives the same pairs, the one by hub values and widest value included.
+    edges = random_bipartite(seed, 40, 8, 0.5)
+    org = {a: ("o1" if a % 5 == 0 else None) for a in range(40)}
+    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.5, min_pair_types=1)
+    ranked = linked(edges, org, s)
+
+    def shuffled(_: pl.DataFrame, n_accounts: int, __: int) -> np.ndarray:
+        return np.random.default_rng(seed).permutation(n_accounts)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sybilgraph.link._rank_order", shuffled)
+        any_order = linked(edges, org, s)
+    assert ranked.pairs.height
+    assert any_order.pairs.equals(ranked.pairs)
+    assert any_order.n_candidates == ranked.n_candidates
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 12), st.booleans()), min_size=1, max_size=200
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_widest_small_value_is_the_small_value_with_most_accounts(
+    rows: list[tuple[int, int, bool]],
+) -> None:
+    # A value is a hub or not on all its edges.
+    edges = pl.DataFrame(
+        sorted({(a, v) for a, v, _ in rows}), schema=["account", "value"], orient="row"
+    ).with_columns((pl.col("value") % 3 == 0).alias("hub"))
+    n_accounts, n_values = 32, 13
+    got = widest_small_value(
+        edges["account"].to_numpy(),
+        edges["value"].to_numpy(),
+        edges["hub"].to_numpy(),
+        n_accounts,
+        n_values,
+    )
+    small = edges.filter(~pl.col("hub"))
+    degree = small.group_by("value").len("d")
+    best = (
+        small.join(degree, on="value")
+        .sort("account", pl.col("d"), pl.col("value"), descending=[False, True, False])
+        .group_by("account", maintain_order=True)
+        .first()
+    )
+    want = np.full(n_accounts, n_values)
+    want[best["account"].to_numpy()] = best["value"].to_numpy()
+    assert got.tolist() == want.tolist()
+
+
+@given(st.integers(0, 50), st.integers(0, 300), st.integers(1, 70), st.integers(1, 20))
+def test_interleaved_takes_every_rank_once(lo: int, n: int, stride: int, run: int) -> None:
+    got = _interleaved(lo, lo + n, stride=stride, run=run)
+    assert sorted(got.tolist()) == list(range(lo, lo + n))
+    # Whole runs of consecutive ranks, the last one cut short at the end of the range.
+    ranks = got.tolist()
+    i = 0
+    while i < len(ranks):
+        start = ranks[i]
+        assert (start - lo) % run == 0
+        size = min(run, lo + n - start)
+        assert ranks[i : i + size] == list(range(start, start + size))
+        i += size
