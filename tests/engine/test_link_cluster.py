@@ -45,6 +45,15 @@ def random_bipartite(seed: int, n_accounts: int, n_values: int, p: float) -> pl.
     return edge_frame(rows)
 
 
+def small_hub_case(seed: int) -> tuple[pl.DataFrame, dict[int, str | None], Settings]:
+    """40 accounts on 8 values, about half of them on each, so most values are hubs
+    (``hub_degree`` 4), with every fifth account in one organisation."""
+    edges = random_bipartite(seed, 40, 8, 0.5)
+    org = {a: ("o1" if a % 5 == 0 else None) for a in range(40)}
+    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.5, min_pair_types=1)
+    return edges, org, s
+
+
 def edge_frame(rows: list[tuple[int, int, float, str]]) -> pl.DataFrame:
     """Weighted edges ``account, value, weight, family`` from rows of the four."""
     return pl.DataFrame(
@@ -421,9 +430,7 @@ def test_hub_ids_are_16_bit_while_they_fit(n_hubs: int, dtype: type) -> None:
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_hub_ids_of_either_width_give_the_same_pairs(seed: int) -> None:
-    edges = random_bipartite(seed, 40, 8, 0.5)
-    org = {a: ("o1" if a % 5 == 0 else None) for a in range(40)}
-    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.5, min_pair_types=1)
+    edges, org, s = small_hub_case(seed)
     narrow = run_link(edges, org, s)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(link_kernel, "NARROW_HUBS", 0)
@@ -491,9 +498,7 @@ def test_the_ring_gate_skips_neighbours_whose_hub_values_are_too_weak() -> None:
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_link_gives_the_same_pairs_whatever_the_order_of_its_edges(seed: int) -> None:
-    edges = random_bipartite(seed, 40, 8, 0.5)
-    org = {a: ("o1" if a % 5 == 0 else None) for a in range(40)}
-    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.5, min_pair_types=1)
+    edges, org, s = small_hub_case(seed)
     in_order = edges.sort("value", "account")
     assert edges_in_value_order(in_order["account"].to_numpy(), in_order["value"].to_numpy())
     shuffled = edges.sample(fraction=1.0, shuffle=True, seed=seed)
@@ -505,9 +510,7 @@ def test_link_gives_the_same_pairs_whatever_the_order_of_its_edges(seed: int) ->
 def test_link_gives_the_same_pairs_whatever_the_accounts_ranks(seed: int) -> None:
     # The ranks only say which account of a pair scores it and where the loops find its rows:
     # any numbering gives the same pairs, the one by hub values and widest value included.
-    edges = random_bipartite(seed, 40, 8, 0.5)
-    org = {a: ("o1" if a % 5 == 0 else None) for a in range(40)}
-    s = Settings(hub_degree=4, hub_neighbours=2, min_pair_weight=0.5, min_pair_types=1)
+    edges, org, s = small_hub_case(seed)
     ranked = linked(edges, org, s)
 
     def shuffled(_: pl.DataFrame, n_accounts: int, __: int) -> np.ndarray:
