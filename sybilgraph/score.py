@@ -40,7 +40,7 @@ from sybilgraph import schema
 from sybilgraph.cluster import Clustering
 from sybilgraph.edges import EdgeTable
 from sybilgraph.link import GRIDDED_TYPES
-from sybilgraph.score_kernel import member_strength
+from sybilgraph.score_kernel import cluster_values, member_strength
 from sybilgraph.settings import Settings
 from sybilgraph.weigh import WeightedValues
 
@@ -114,6 +114,61 @@ def _strength(member: pl.DataFrame, shared_edges: pl.DataFrame, n_families: int)
     )
 
 
+def _cluster_values(edges: pl.DataFrame, member: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The members' edges and their groups by (cluster, value).
+
+    Returns ``account, cluster, n_events, _group``: every edge of a member, with the index of
+    its group; and ``_group, cluster, value, accounts_in_cluster, value_events``, one row per
+    (cluster, value), by value (:func:`cluster_values`).
+    """
+    account = edges.get_column("account").to_numpy()
+    value = edges.get_column("value").to_numpy()
+    counts = edges.get_column("n_events")
+    n_events = (counts.fill_null(0) if counts.null_count() else counts).to_numpy()
+    if value.size > 1 and bool((value[1:] < value[:-1]).any()):
+        # The edge table is built sorted by value; any other order is grouped here.
+        order = np.argsort(value, kind="stable")
+        account, value, n_events = account[order], value[order], n_events[order]
+    member_account = member.get_column("account").to_numpy()
+    cluster_of = np.full(
+        int(max(account.max(initial=0), member_account.max(initial=0))) + 1, -1, dtype=np.int32
+    )
+    cluster_of[member_account] = member.get_column("cluster").to_numpy()
+    rows, cluster, group, g_cluster, g_value, g_count, g_events = cluster_values(
+        account, value, n_events, cluster_of, int(cluster_of.max(initial=0)) + 1
+    )
+    member_edges = pl.DataFrame(
+        {"account": account[rows], "cluster": cluster, "n_events": n_events[rows], "_group": group}
+    )
+    groups = pl.DataFrame(
+        {
+            "_group": np.arange(g_cluster.size, dtype=np.int64),
+            "cluster": g_cluster,
+            "value": g_value,
+            "accounts_in_cluster": g_count,
+            "value_events": g_events,
+        }
+    )
+    return member_edges, groups
+
+
+def _shared_edges(member_edges: pl.DataFrame, shared: pl.DataFrame) -> pl.DataFrame:
+    """The member edges whose group is in ``shared`` (a frame with a ``_group`` column), with
+    the columns of their group: a lookup by group index instead of a join."""
+    groups = member_edges.get_column("_group").to_numpy()
+    position = np.full(int(groups.max(initial=-1)) + 1, -1, dtype=np.int64)
+    position[shared.get_column("_group").to_numpy()] = np.arange(shared.height)
+    at = position[groups]
+    rows = np.flatnonzero(at >= 0)
+    return pl.concat(
+        [
+            member_edges.drop("_group").select(pl.all().gather(rows)),
+            shared.drop("_group").select(pl.all().gather(at[rows])),
+        ],
+        how="horizontal",
+    )
+
+
 def score(
     clustering: Clustering,
     table: EdgeTable,
@@ -156,25 +211,20 @@ def score(
     values = weighted.values.select(
         "value", "signal_type", "signal_value", "family", "degree", "weight", "rarity", piece
     )
-    # Every (member, value) edge, restricted to values another member also uses.
-    member_edges = table.edges.select("account", "value", "n_events").join(
-        member.select("account", "cluster", "n_accounts"), on="account"
+    member_edges, in_cluster = _cluster_values(table.edges, member)
+    in_cluster = in_cluster.filter(pl.col("accounts_in_cluster") >= 2).join(
+        values, on="value", maintain_order="left"
     )
-    in_cluster = member_edges.group_by("cluster", "value").agg(
-        pl.len().cast(pl.Int64).alias("accounts_in_cluster"),
-        pl.col("n_events").sum().alias("value_events"),
-    )
-    in_cluster = in_cluster.filter(pl.col("accounts_in_cluster") >= 2).join(values, on="value")
     in_cluster = in_cluster.with_columns(
         (pl.col("accounts_in_cluster") / pl.col("degree")).alias("share")
     )
     # The per-edge table carries integers only: the family as its rank among the families
     # (named again once grouped by cluster) and the two types it is filtered on as flags.
     families = in_cluster.get_column("family").unique().sort()
-    shared_edges = member_edges.join(
+    shared_edges = _shared_edges(
+        member_edges,
         in_cluster.select(
-            "cluster",
-            "value",
+            "_group",
             pl.col("family")
             .replace_strict(families, list(range(families.len())), return_dtype=pl.UInt32)
             .alias("_family"),
@@ -184,8 +234,8 @@ def score(
             "weight",
             "share",
         ),
-        on=["cluster", "value"],
     )
+    in_cluster = in_cluster.drop("_group")
 
     activity = table.accounts.select(
         "account",

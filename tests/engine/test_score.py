@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sybilgraph.score import _corroborated
+from sybilgraph.score import _cluster_values, _corroborated
 from sybilgraph.score_kernel import member_strength
 
 
@@ -79,3 +79,53 @@ def test_member_strength_equals_grouping_by_piece(
     assert m.tolist() == expected["m"].to_list()
     assert f.tolist() == expected["f"].to_list()
     assert s.tolist() == expected["s"].to_list()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    edges=st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, 6), st.integers(1, 5)),  # account, value, n
+        max_size=60,
+        unique_by=lambda e: (e[0], e[1]),
+    ),
+    clusters=st.lists(st.integers(-1, 3), min_size=10, max_size=10),
+    sort=st.booleans(),
+)
+def test_cluster_values_equal_a_join_and_grouping(
+    edges: list[tuple[int, int, int]], clusters: list[int], sort: bool
+) -> None:
+    """The members' edges and their (cluster, value) groups are those of joining the edges to
+    the members and grouping them by two keys, whether the edges come sorted by value or not."""
+    table = pl.DataFrame(
+        {
+            "account": [e[0] for e in edges],
+            "value": [e[1] for e in edges],
+            "n_events": [e[2] for e in edges],
+        },
+        schema={"account": pl.UInt32, "value": pl.UInt32, "n_events": pl.Int64},
+    )
+    if sort:
+        table = table.sort("value", "account")
+    member = pl.DataFrame(
+        {"account": list(range(10)), "cluster": clusters},
+        schema={"account": pl.UInt32, "cluster": pl.Int64},
+    ).filter(pl.col("cluster") >= 0)
+    member_edges, groups = _cluster_values(table, member)
+    joined = table.join(member, on="account")
+    expected = joined.group_by("cluster", "value").agg(
+        pl.len().cast(pl.Int64).alias("accounts_in_cluster"),
+        pl.col("n_events").sum().alias("value_events"),
+    )
+    by_key = ["cluster", "value"]
+    assert groups.drop("_group").sort(by_key).equals(expected.sort(by_key))
+    assert groups.get_column("_group").to_list() == list(range(groups.height))
+    # Each member edge once, with the group of its own cluster and value.
+    labelled = member_edges.join(groups, on="_group").select(
+        "account", "value", pl.col("cluster_right").alias("group_cluster"), "cluster", "n_events"
+    )
+    assert labelled.get_column("group_cluster").equals(labelled.get_column("cluster"))
+    assert (
+        labelled.drop("group_cluster")
+        .sort("account", "value")
+        .equals(joined.select("account", "value", "cluster", "n_events").sort("account", "value"))
+    )
