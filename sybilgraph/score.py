@@ -40,8 +40,10 @@ from sybilgraph import schema
 from sybilgraph.cluster import Clustering
 from sybilgraph.edges import EdgeTable
 from sybilgraph.link import GRIDDED_TYPES
+from sybilgraph.link_kernel import edges_in_value_order
 from sybilgraph.score_kernel import cluster_values, member_strength
 from sybilgraph.settings import Settings
+from sybilgraph.sorting import sort_by_id_pair
 from sybilgraph.weigh import WeightedValues
 
 __all__ = ["Scored", "score"]
@@ -121,14 +123,15 @@ def _cluster_values(edges: pl.DataFrame, member: pl.DataFrame) -> tuple[pl.DataF
     its group; and ``_group, cluster, value, accounts_in_cluster, value_events``, one row per
     (cluster, value), by value (:func:`cluster_values`).
     """
+    if not edges_in_value_order(
+        edges.get_column("account").to_numpy(), edges.get_column("value").to_numpy()
+    ):
+        # The edge table is built in this order, as the link stage takes it too.
+        edges = sort_by_id_pair(edges, "value", "account")
     account = edges.get_column("account").to_numpy()
     value = edges.get_column("value").to_numpy()
     counts = edges.get_column("n_events")
     n_events = (counts.fill_null(0) if counts.null_count() else counts).to_numpy()
-    if value.size > 1 and bool((value[1:] < value[:-1]).any()):
-        # The edge table is built sorted by value; any other order is grouped here.
-        order = np.argsort(value, kind="stable")
-        account, value, n_events = account[order], value[order], n_events[order]
     member_account = member.get_column("account").to_numpy()
     cluster_of = np.full(
         int(max(account.max(initial=0), member_account.max(initial=0))) + 1, -1, dtype=np.int32
